@@ -1,0 +1,870 @@
+#include "ac_config.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "psk.h"
+#include "util.h"
+
+#ifndef COREHUB_DBPATH
+#define COREHUB_DBPATH "/var/lib/corehub/corehub.db"
+#endif
+
+#define MAX_ARGS	8
+
+struct parser {
+	struct config		*c;
+	FILE			*errors;
+	int			 nerrors;
+	int			 depth;
+	const char		*file;
+	int			 line;
+	int			 in_block;	/* inside listen { } */
+	int			 block_line;
+	struct config_listener	*block;		/* NULL if its URI was bad */
+};
+
+struct keyword {
+	const char	*name;
+	int		 min_args;
+	int		 max_args;
+	void		(*fn)(struct parser *, int, char **);
+};
+
+static int	parse_text(struct parser *, const char *, size_t);
+
+static void __attribute__((format(printf, 2, 3)))
+perr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->line > 0)
+		fprintf(p->errors, "%s:%d: ", p->file, p->line);
+	else
+		fprintf(p->errors, "%s: ", p->file);
+	va_start(ap, fmt);
+	vfprintf(p->errors, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->errors);
+	p->nerrors++;
+}
+
+static void
+psk_err(void *arg, const char *file, int line, const char *msg)
+{
+	struct parser *p = arg;
+
+	if (line > 0)
+		fprintf(p->errors, "%s:%d: %s\n", file, line, msg);
+	else
+		fprintf(p->errors, "%s: %s\n", file, msg);
+	p->nerrors++;
+}
+
+/* Relative paths are relative to the file that names them. */
+static char *
+resolve_path(struct parser *p, const char *path)
+{
+	char	*dir, *copy, *out;
+	size_t	 n;
+
+	if (path[0] == '/' || strchr(p->file, '/') == NULL)
+		return strdup(path);
+	if ((copy = strdup(p->file)) == NULL)
+		return NULL;
+	dir = dirname(copy);
+	n = strlen(dir) + strlen(path) + 2;
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%s/%s", dir, path);
+	free(copy);
+	return out;
+}
+
+static int
+set_path(struct parser *p, char **dst, const char *path, const char *kw)
+{
+	char *r;
+
+	if (*path == '\0') {
+		perr(p, "%s: empty path", kw);
+		return -1;
+	}
+	if ((r = resolve_path(p, path)) == NULL) {
+		perr(p, "%s: out of memory", kw);
+		return -1;
+	}
+	free(*dst);
+	*dst = r;
+	return 0;
+}
+
+static int
+set_uint(struct parser *p, unsigned int *dst, const char *s, long long min,
+    long long max, const char *kw)
+{
+	long long v;
+
+	if (util_parse_ll(s, min, max, &v) == -1) {
+		perr(p, "%s: \"%s\" is not a number from %lld to %lld", kw, s,
+		    min, max);
+		return -1;
+	}
+	*dst = (unsigned int)v;
+	return 0;
+}
+
+static int
+parse_bool(struct parser *p, const char *s, const char *kw)
+{
+	if (strcmp(s, "yes") == 0)
+		return 1;
+	if (strcmp(s, "no") == 0)
+		return 0;
+	perr(p, "%s: expected yes or no, not \"%s\"", kw, s);
+	return -1;
+}
+
+/* Top-level keywords. */
+
+static void
+kw_database(struct parser *p, int argc, char **argv)
+{
+	set_path(p, &p->c->database, argv[1], argv[0]);
+}
+
+static void
+kw_include(struct parser *p, int argc, char **argv)
+{
+	char		*path, *text;
+	size_t		 len;
+	const char	*saved_file = p->file;
+	int		 saved_line = p->line;
+
+	if (p->depth >= CONFIG_INCLUDE_DEPTH) {
+		perr(p, "include: nested more than %d deep",
+		    CONFIG_INCLUDE_DEPTH);
+		return;
+	}
+	if ((path = resolve_path(p, argv[1])) == NULL) {
+		perr(p, "include: out of memory");
+		return;
+	}
+	if (util_read_file(path, CONFIG_FILE_MAX, &text, &len) == -1) {
+		perr(p, "include %s: %s", path, strerror(errno));
+		free(path);
+		return;
+	}
+	p->depth++;
+	p->file = path;
+	parse_text(p, text, len);
+	p->file = saved_file;
+	p->line = saved_line;
+	p->depth--;
+	free(text);
+	free(path);
+}
+
+static void
+kw_log_level(struct parser *p, int argc, char **argv)
+{
+	int level = log_level_from_name(argv[1]);
+
+	if (level < LOG_ERR) {
+		perr(p, "log-level: expected err, warning, notice, info or "
+		    "debug, not \"%s\"", argv[1]);
+		return;
+	}
+	p->c->log_level = level;
+}
+
+static void
+kw_log_target(struct parser *p, int argc, char **argv)
+{
+	if (strcmp(argv[1], "stderr") == 0)
+		p->c->log_target = LOG_TARGET_STDERR;
+	else if (strcmp(argv[1], "syslog") == 0)
+		p->c->log_target = LOG_TARGET_SYSLOG;
+	else
+		perr(p, "log-target: expected stderr or syslog, not \"%s\"",
+		    argv[1]);
+}
+
+static void
+kw_max_handshakes(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->max_handshakes, argv[1], 1, 100000, argv[0]);
+}
+
+static void
+kw_max_message_size(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->max_message_size, argv[1], 1152, 8388608, argv[0]);
+}
+
+static void
+kw_max_payload(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->max_payload, argv[1], 1024, 16777216, argv[0]);
+}
+
+static void
+kw_max_sessions(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->max_sessions, argv[1], 1, 1000000, argv[0]);
+}
+
+static void
+kw_session_timeout(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->session_timeout, argv[1], 10, 86400, argv[0]);
+}
+
+static const struct {
+	const char		*scheme;
+	enum config_proto	 proto;
+	uint16_t		 port;
+} schemes[] = {
+	{ "coap",	CONFIG_PROTO_COAP,	5683 },
+	{ "coaps",	CONFIG_PROTO_COAPS,	5684 },
+	{ "coap+tcp",	CONFIG_PROTO_COAP_TCP,	5683 },
+	{ "coaps+tcp",	CONFIG_PROTO_COAPS_TCP,	5684 },
+};
+
+const char *
+config_proto_scheme(enum config_proto proto)
+{
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(*schemes); i++)
+		if (schemes[i].proto == proto)
+			return schemes[i].scheme;
+	return "?";
+}
+
+int
+config_proto_secure(enum config_proto proto)
+{
+	return proto == CONFIG_PROTO_COAPS || proto == CONFIG_PROTO_COAPS_TCP;
+}
+
+int
+config_proto_tcp(enum config_proto proto)
+{
+	return proto == CONFIG_PROTO_COAP_TCP ||
+	    proto == CONFIG_PROTO_COAPS_TCP;
+}
+
+static const char *
+uri_scheme(const char *uri, struct config_listener *l)
+{
+	const char *sep = strstr(uri, "://");
+
+	if (sep == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(*schemes); i++) {
+		size_t n = strlen(schemes[i].scheme);
+
+		if ((size_t)(sep - uri) == n &&
+		    strncmp(uri, schemes[i].scheme, n) == 0) {
+			l->proto = schemes[i].proto;
+			l->port = schemes[i].port;
+			return sep + 3;
+		}
+	}
+	return NULL;
+}
+
+/* scheme://host[:port][/], the host a numeric address. */
+static const char *
+uri_parse(const char *uri, struct config_listener *l)
+{
+	const char	*s, *end, *port = NULL;
+	size_t		 hlen;
+	unsigned char	 addr[16];
+	long long	 v;
+
+	if ((s = uri_scheme(uri, l)) == NULL)
+		return "the scheme must be coap, coaps, coap+tcp or coaps+tcp";
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return "an IPv6 address needs a closing ]";
+		hlen = (size_t)(end - s - 1);
+		s++;
+		end++;
+		l->family = AF_INET6;
+	} else {
+		end = s + strcspn(s, ":/");
+		hlen = (size_t)(end - s);
+		l->family = AF_INET;
+	}
+	if (hlen == 0 || hlen >= sizeof(l->host))
+		return "the host must be a numeric IPv4 or [IPv6] address";
+	memcpy(l->host, s, hlen);
+	l->host[hlen] = '\0';
+	if (inet_pton(l->family, l->host, addr) != 1)
+		return "the host must be a numeric IPv4 or [IPv6] address";
+	if (*end == ':')
+		port = end + 1;
+	else if (*end != '\0' && strcmp(end, "/") != 0)
+		return "a listener URI has no path or query";
+	if (port != NULL) {
+		char buf[8];
+		size_t n = strcspn(port, "/");
+
+		if (n == 0 || n >= sizeof(buf) ||
+		    (port[n] != '\0' && strcmp(port + n, "/") != 0))
+			return "bad port";
+		memcpy(buf, port, n);
+		buf[n] = '\0';
+		if (util_parse_ll(buf, 1, 65535, &v) == -1)
+			return "the port must be a number from 1 to 65535";
+		l->port = (uint16_t)v;
+	}
+	return NULL;
+}
+
+static char *
+uri_normalise(const struct config_listener *l)
+{
+	char	buf[128];
+	int	v6 = l->family == AF_INET6;
+
+	snprintf(buf, sizeof(buf), "%s://%s%s%s:%u",
+	    config_proto_scheme(l->proto), v6 ? "[" : "", l->host,
+	    v6 ? "]" : "", l->port);
+	return strdup(buf);
+}
+
+static void
+listener_free(struct config_listener *l)
+{
+	if (l == NULL)
+		return;
+	free(l->uri);
+	free(l->psk_file);
+	psk_table_free(l->psk);
+	free(l->certificate);
+	free(l->private_key);
+	free(l->ca_file);
+	free(l->file);
+	free(l);
+}
+
+static void
+kw_listen(struct parser *p, int argc, char **argv)
+{
+	struct config_listener	*l;
+	const char		*err;
+
+	if (argc == 3 && strcmp(argv[2], "{") != 0) {
+		perr(p, "listen: expected \"{\" after the URI, not \"%s\"",
+		    argv[2]);
+		return;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		perr(p, "listen: out of memory");
+		return;
+	}
+	l->verify_client = 1;
+	l->verify_depth = 3;
+	l->line = p->line;
+	if ((err = uri_parse(argv[1], l)) != NULL) {
+		perr(p, "listen %s: %s", argv[1], err);
+		listener_free(l);
+		l = NULL;
+		goto block;
+	}
+	if ((l->uri = uri_normalise(l)) == NULL ||
+	    (l->file = strdup(p->file)) == NULL) {
+		perr(p, "listen: out of memory");
+		listener_free(l);
+		return;
+	}
+	if (p->c->nlisteners >= CONFIG_LISTENERS_MAX) {
+		perr(p, "listen: more than %d listeners", CONFIG_LISTENERS_MAX);
+		listener_free(l);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&p->c->listeners, l, entry);
+	p->c->nlisteners++;
+block:
+	/* A block of a bad listener is still read, to find its end. */
+	if (argc == 3) {
+		p->in_block = 1;
+		p->block = l;
+		p->block_line = p->line;
+	}
+}
+
+/* Listener block keywords. */
+
+static int
+need_secure(struct parser *p, const char *kw)
+{
+	if (p->block == NULL)	/* block of a listener that failed to parse */
+		return -1;
+	if (!config_proto_secure(p->block->proto)) {
+		perr(p, "%s applies only to coaps:// and coaps+tcp:// "
+		    "listeners", kw);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+need_readable(struct parser *p, const char *path, const char *kw)
+{
+	if (access(path, R_OK) == -1) {
+		perr(p, "%s %s: %s", kw, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+kw_path_in_block(struct parser *p, char **dst, const char *path,
+    const char *kw)
+{
+	if (need_secure(p, kw) == -1 || set_path(p, dst, path, kw) == -1)
+		return;
+	need_readable(p, *dst, kw);
+}
+
+static void
+kw_ca_file(struct parser *p, int argc, char **argv)
+{
+	kw_path_in_block(p, p->block ? &p->block->ca_file : NULL, argv[1],
+	    argv[0]);
+}
+
+static void
+kw_certificate(struct parser *p, int argc, char **argv)
+{
+	kw_path_in_block(p, p->block ? &p->block->certificate : NULL,
+	    argv[1], argv[0]);
+}
+
+static void
+kw_private_key(struct parser *p, int argc, char **argv)
+{
+	kw_path_in_block(p, p->block ? &p->block->private_key : NULL,
+	    argv[1], argv[0]);
+}
+
+static void
+kw_psk_file(struct parser *p, int argc, char **argv)
+{
+	struct config_listener *l = p->block;
+
+	if (need_secure(p, argv[0]) == -1 ||
+	    set_path(p, &l->psk_file, argv[1], argv[0]) == -1)
+		return;
+	psk_table_free(l->psk);
+	l->psk = psk_table_load(l->psk_file, psk_err, p);
+}
+
+static void
+kw_verify_client(struct parser *p, int argc, char **argv)
+{
+	int v;
+
+	if (need_secure(p, argv[0]) == -1 ||
+	    (v = parse_bool(p, argv[1], argv[0])) == -1)
+		return;
+	p->block->verify_client = v;
+}
+
+static void
+kw_verify_depth(struct parser *p, int argc, char **argv)
+{
+	unsigned int v;
+
+	if (need_secure(p, argv[0]) == -1 ||
+	    set_uint(p, &v, argv[1], 1, 10, argv[0]) == -1)
+		return;
+	p->block->verify_depth = (int)v;
+}
+
+/* Sorted by name: looked up with bsearch. */
+static const struct keyword top_keywords[] = {
+	{ "database",		1, 1, kw_database },
+	{ "include",		1, 1, kw_include },
+	{ "listen",		1, 2, kw_listen },
+	{ "log-level",		1, 1, kw_log_level },
+	{ "log-target",		1, 1, kw_log_target },
+	{ "max-handshakes",	1, 1, kw_max_handshakes },
+	{ "max-message-size",	1, 1, kw_max_message_size },
+	{ "max-payload",	1, 1, kw_max_payload },
+	{ "max-sessions",	1, 1, kw_max_sessions },
+	{ "session-timeout",	1, 1, kw_session_timeout },
+};
+
+static const struct keyword listener_keywords[] = {
+	{ "ca-file",		1, 1, kw_ca_file },
+	{ "certificate",	1, 1, kw_certificate },
+	{ "private-key",	1, 1, kw_private_key },
+	{ "psk-file",		1, 1, kw_psk_file },
+	{ "verify-client",	1, 1, kw_verify_client },
+	{ "verify-depth",	1, 1, kw_verify_depth },
+};
+
+static int
+keyword_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct keyword *)elem)->name);
+}
+
+static const struct keyword *
+keyword_find(const struct keyword *tab, size_t n, const char *name)
+{
+	return bsearch(name, tab, n, sizeof(*tab), keyword_cmp);
+}
+
+/*
+ * Splits one line into words: whitespace separates, "double quotes" group
+ * (with \" and \\ escapes), # starts a comment outside quotes. Returns the
+ * word count, or -1 after reporting the error.
+ */
+static int
+split_line(struct parser *p, char *line, char **argv)
+{
+	int	 argc = 0;
+	char	*r = line, *w;
+
+	for (;;) {
+		while (*r == ' ' || *r == '\t')
+			r++;
+		if (*r == '\0' || *r == '#')
+			return argc;
+		if (argc == MAX_ARGS) {
+			perr(p, "too many words on one line");
+			return -1;
+		}
+		argv[argc++] = w = r;
+		if (*r == '"') {
+			r++;
+			while (*r != '"') {
+				if (*r == '\0') {
+					perr(p, "unterminated quoted string");
+					return -1;
+				}
+				if (*r == '\\' && (r[1] == '"' || r[1] == '\\'))
+					r++;
+				*w++ = *r++;
+			}
+			r++;
+			if (*r != '\0' && *r != ' ' && *r != '\t' &&
+			    *r != '#') {
+				perr(p, "text directly after a quoted string");
+				return -1;
+			}
+		} else {
+			while (*r != '\0' && *r != ' ' && *r != '\t' &&
+			    *r != '#' && *r != '"')
+				*w++ = *r++;
+			if (*r == '"') {
+				perr(p, "quote inside a word");
+				return -1;
+			}
+		}
+		if (*r == '\0') {
+			*w = '\0';
+			return argc;
+		}
+		if (*r == '#') {
+			*w = '\0';
+			return argc;
+		}
+		r++;
+		*w = '\0';
+	}
+}
+
+static int
+valid_text(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+run_keyword(struct parser *p, int argc, char **argv)
+{
+	const struct keyword	*k;
+	int			 in_block = p->in_block;
+
+	if (in_block && argc == 1 && strcmp(argv[0], "}") == 0) {
+		p->in_block = 0;
+		p->block = NULL;
+		return;
+	}
+	if (in_block)
+		k = keyword_find(listener_keywords, sizeof(listener_keywords) /
+		    sizeof(*listener_keywords), argv[0]);
+	else
+		k = keyword_find(top_keywords, sizeof(top_keywords) /
+		    sizeof(*top_keywords), argv[0]);
+	if (k == NULL) {
+		if (!in_block && keyword_find(listener_keywords,
+		    sizeof(listener_keywords) / sizeof(*listener_keywords),
+		    argv[0]) != NULL)
+			perr(p, "%s belongs inside a listen { } block",
+			    argv[0]);
+		else
+			perr(p, "unknown keyword \"%s\"%s", argv[0],
+			    in_block ? " in a listen block" : "");
+		return;
+	}
+	if (argc - 1 < k->min_args || argc - 1 > k->max_args) {
+		perr(p, "%s: expected %d argument%s", k->name, k->min_args,
+		    k->min_args == 1 ? "" : "s");
+		return;
+	}
+	k->fn(p, argc, argv);
+}
+
+static int
+parse_text(struct parser *p, const char *text, size_t len)
+{
+	size_t	pos = 0;
+	char	line[CONFIG_LINE_MAX + 1];
+	char	*argv[MAX_ARGS];
+
+	p->line = 0;
+	if (memchr(text, '\0', len) != NULL) {
+		p->line = 1;
+		perr(p, "the file contains a NUL byte");
+		return -1;
+	}
+	while (pos < len) {
+		const char	*nl = memchr(text + pos, '\n', len - pos);
+		size_t		 llen = nl ? (size_t)(nl - (text + pos)) :
+				     len - pos;
+		int		 argc;
+
+		p->line++;
+		if (llen > 0 && text[pos + llen - 1] == '\r')
+			llen--;
+		if (llen > CONFIG_LINE_MAX) {
+			perr(p, "line longer than %d bytes", CONFIG_LINE_MAX);
+		} else if (!valid_text(text + pos, llen)) {
+			perr(p, "control character in line");
+		} else {
+			memcpy(line, text + pos, llen);
+			line[llen] = '\0';
+			argc = split_line(p, line, argv);
+			if (argc > 0)
+				run_keyword(p, argc, argv);
+		}
+		pos += (nl ? (size_t)(nl - (text + pos)) + 1 : len - pos);
+	}
+	/* include is not allowed in a block, so the block is this file's. */
+	if (p->in_block) {
+		perr(p, "listen block opened at line %d is not closed",
+		    p->block_line);
+		p->in_block = 0;
+		p->block = NULL;
+	}
+	return 0;
+}
+
+static void
+config_defaults(struct config *c)
+{
+	TAILQ_INIT(&c->listeners);
+	c->log_level = LOG_INFO;
+	c->log_target = LOG_TARGET_STDERR;
+	c->max_sessions = 1024;
+	c->max_handshakes = 64;
+	c->session_timeout = 300;
+	c->max_payload = 65536;
+	c->max_message_size = 8192;
+}
+
+/* Checks that need the whole file: each listener can actually work. */
+static void
+check_listener(struct parser *p, struct config_listener *l)
+{
+	p->file = l->file;
+	p->line = l->line;
+	if (!config_proto_secure(l->proto))
+		return;
+	if (l->psk_file == NULL && l->certificate == NULL)
+		perr(p, "listen %s: a secure listener needs psk-file or "
+		    "certificate", l->uri);
+	if ((l->certificate == NULL) != (l->private_key == NULL))
+		perr(p, "listen %s: certificate and private-key go together",
+		    l->uri);
+	if (l->certificate != NULL && l->verify_client && l->ca_file == NULL)
+		perr(p, "listen %s: verify-client needs ca-file (or "
+		    "verify-client no)", l->uri);
+	if (l->certificate == NULL && l->ca_file != NULL)
+		perr(p, "listen %s: ca-file without certificate", l->uri);
+}
+
+static void
+check_config(struct parser *p)
+{
+	struct config_listener *l, *m;
+
+	if (TAILQ_EMPTY(&p->c->listeners)) {
+		p->line = 0;
+		perr(p, "no listen line: the daemon would serve nothing");
+	}
+	TAILQ_FOREACH(l, &p->c->listeners, entry) {
+		check_listener(p, l);
+		/* UDP and DTLS share UDP ports, TCP and TLS share TCP ports. */
+		for (m = TAILQ_NEXT(l, entry); m; m = TAILQ_NEXT(m, entry)) {
+			if (config_proto_tcp(l->proto) ==
+			    config_proto_tcp(m->proto) && l->port == m->port &&
+			    strcmp(l->host, m->host) == 0) {
+				p->file = m->file;
+				p->line = m->line;
+				perr(p, "listen %s: the address is already "
+				    "used by %s (line %d)", m->uri, l->uri,
+				    l->line);
+			}
+		}
+	}
+}
+
+struct config *
+config_parse(const char *text, size_t len, const char *path, FILE *errors)
+{
+	struct parser	p;
+	struct config	*c;
+
+	memset(&p, 0, sizeof(p));
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	config_defaults(c);
+	p.c = c;
+	p.errors = errors ? errors : stderr;
+	p.file = path;
+	if ((c->path = strdup(path)) == NULL ||
+	    (c->database = strdup(COREHUB_DBPATH)) == NULL) {
+		config_free(c);
+		return NULL;
+	}
+	parse_text(&p, text, len);
+	p.file = path;
+	check_config(&p);
+	if (p.nerrors > 0) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct config *
+config_load(const char *path, FILE *errors)
+{
+	struct config	*c;
+	char		*text;
+	size_t		 len;
+
+	if (util_read_file(path, CONFIG_FILE_MAX, &text, &len) == -1) {
+		fprintf(errors ? errors : stderr, "%s: %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	c = config_parse(text, len, path, errors);
+	free(text);
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	struct config_listener *l;
+
+	if (c == NULL)
+		return;
+	while ((l = TAILQ_FIRST(&c->listeners)) != NULL) {
+		TAILQ_REMOVE(&c->listeners, l, entry);
+		listener_free(l);
+	}
+	free(c->path);
+	free(c->database);
+	free(c);
+}
+
+static void
+print_word(FILE *out, const char *s)
+{
+	if (*s != '\0' && strpbrk(s, " \t#\"\\{}") == NULL) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void
+print_kv(FILE *out, const char *indent, const char *kw, const char *val)
+{
+	fprintf(out, "%s%s ", indent, kw);
+	print_word(out, val);
+	fputc('\n', out);
+}
+
+static void
+print_listener(const struct config_listener *l, FILE *out)
+{
+	fprintf(out, "listen %s", l->uri);
+	if (!config_proto_secure(l->proto)) {
+		fputc('\n', out);
+		return;
+	}
+	fputs(" {\n", out);
+	if (l->psk_file)
+		print_kv(out, "\t", "psk-file", l->psk_file);
+	if (l->certificate)
+		print_kv(out, "\t", "certificate", l->certificate);
+	if (l->private_key)
+		print_kv(out, "\t", "private-key", l->private_key);
+	if (l->ca_file)
+		print_kv(out, "\t", "ca-file", l->ca_file);
+	if (l->certificate) {
+		fprintf(out, "\tverify-client %s\n",
+		    l->verify_client ? "yes" : "no");
+		fprintf(out, "\tverify-depth %d\n", l->verify_depth);
+	}
+	fputs("}\n", out);
+}
+
+void
+config_print(const struct config *c, FILE *out)
+{
+	const struct config_listener *l;
+
+	print_kv(out, "", "database", c->database);
+	fprintf(out, "log-level %s\n", log_level_name(c->log_level));
+	fprintf(out, "log-target %s\n",
+	    c->log_target == LOG_TARGET_SYSLOG ? "syslog" : "stderr");
+	fprintf(out, "max-sessions %u\n", c->max_sessions);
+	fprintf(out, "max-handshakes %u\n", c->max_handshakes);
+	fprintf(out, "session-timeout %u\n", c->session_timeout);
+	fprintf(out, "max-payload %u\n", c->max_payload);
+	fprintf(out, "max-message-size %u\n", c->max_message_size);
+	TAILQ_FOREACH(l, &c->listeners, entry)
+		print_listener(l, out);
+}

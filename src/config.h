@@ -1,0 +1,77 @@
+/*
+ * config: corehub.conf into a struct config, and back again for -nv. Owns
+ * the file syntax (keyword lines, # comments, quoted strings, include,
+ * listen blocks), the keyword tables, defaults, and the checks that make a
+ * configuration usable. Every error is reported as FILE:LINE: message and
+ * all of them are reported before the load fails.
+ */
+#ifndef COREHUB_CONFIG_H
+#define COREHUB_CONFIG_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+
+struct psk_table;
+
+enum config_proto {
+	CONFIG_PROTO_COAP = 0,		/* coap:// (UDP) */
+	CONFIG_PROTO_COAPS,		/* coaps:// (DTLS) */
+	CONFIG_PROTO_COAP_TCP,		/* coap+tcp:// */
+	CONFIG_PROTO_COAPS_TCP		/* coaps+tcp:// (TLS) */
+};
+
+#define CONFIG_INCLUDE_DEPTH	8
+#define CONFIG_FILE_MAX		(1u << 20)
+#define CONFIG_LINE_MAX		4096
+#define CONFIG_LISTENERS_MAX	64
+
+struct config_listener {
+	TAILQ_ENTRY(config_listener) entry;
+	char			*uri;		/* normalised */
+	enum config_proto	 proto;
+	char			 host[64];	/* numeric, no brackets */
+	int			 family;	/* AF_INET or AF_INET6 */
+	uint16_t		 port;
+	char			*psk_file;
+	struct psk_table	*psk;		/* loaded from psk_file */
+	char			*certificate;
+	char			*private_key;
+	char			*ca_file;
+	int			 verify_client;	/* 1 unless "no" */
+	int			 verify_depth;
+	char			*file;		/* where it was defined */
+	int			 line;
+};
+TAILQ_HEAD(config_listeners, config_listener);
+
+struct config {
+	char			*path;
+	struct config_listeners	 listeners;
+	unsigned int		 nlisteners;
+	char			*database;
+	int			 log_level;
+	enum log_target		 log_target;
+	unsigned int		 max_sessions;
+	unsigned int		 max_handshakes;
+	unsigned int		 session_timeout;	/* seconds */
+	unsigned int		 max_payload;		/* bytes */
+	unsigned int		 max_message_size;	/* bytes, TCP CSM */
+};
+
+/* Where the errors of a failed load go; stderr when NULL. */
+struct config	*config_load(const char *path, FILE *errors);
+/* Parses text as if it were the file at path (used by tests and fuzzing). */
+struct config	*config_parse(const char *text, size_t len, const char *path,
+		    FILE *errors);
+void		 config_free(struct config *c);
+/* Prints the normalised configuration, as corehubd -nv does. */
+void		 config_print(const struct config *c, FILE *out);
+const char	*config_proto_scheme(enum config_proto p);
+int		 config_proto_secure(enum config_proto p);
+int		 config_proto_tcp(enum config_proto p);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * listen: the daemon's CoAP listeners. Owns one libcoap context per
+ * configured listener (libcoap 4.3.1 keeps credentials per context, and
+ * each listener has its own), its endpoint (UDP, DTLS, TCP or TLS), its
+ * PSK and PKI credentials, libcoap's resource limits, and the principal
+ * attached to every authenticated session.
+ */
+#ifndef COREHUB_LISTEN_H
+#define COREHUB_LISTEN_H
+
+#include <coap3/coap.h>
+
+struct config;
+struct loop;
+struct principal;
+struct listen_set;
+
+/* Opens every listener of c and attaches it to the loop; NULL on failure. */
+struct listen_set	*listen_open(struct config *c, struct loop *loop);
+/*
+ * Applies what can change without a restart: PSK keys (the tables move out
+ * of c), limits. Logs what would need a restart. Never fails: a listener
+ * keeps its old settings if the new ones cannot be used.
+ */
+void			 listen_reload(struct listen_set *s, struct config *c);
+void			 listen_close(struct listen_set *s);
+/* Service modules register their resources on every context. */
+void			 listen_foreach(struct listen_set *s,
+			    void (*fn)(coap_context_t *, void *), void *arg);
+/* The session's principal; "anon" when it has none. */
+const struct principal	*listen_session_principal(const coap_session_t *ses);
+
+#endif

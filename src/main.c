@@ -1,0 +1,223 @@
+/*
+ * corehubd: argument handling and the order of startup and shutdown. Only
+ * this file wires modules together.
+ */
+#include "ac_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <coap3/coap.h>
+
+#include "config.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "notify.h"
+#include "store.h"
+
+#ifndef COREHUB_CONFPATH
+#define COREHUB_CONFPATH "/etc/corehub/corehub.conf"
+#endif
+
+/* sysexits(3) values; systemd's RestartPreventExitStatus= lists them. */
+#define EXIT_USAGE	64
+#define EXIT_DATAERR	65
+#define EXIT_CONFIG	78
+#define SHUTDOWN_DRAIN_MS	500
+
+struct daemon {
+	const char		*conf_path;
+	int			 verbose;
+	struct config		*conf;
+	struct loop		*loop;
+	struct listen_set	*listeners;
+	struct store		*store;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: corehubd [-hnVv] [-D token[,token...]] "
+	    "[-f file]\n");
+	exit(EXIT_USAGE);
+}
+
+static int
+effective_level(const struct daemon *d)
+{
+	return d->conf->log_level + d->verbose;
+}
+
+static void
+coap_log_cb(coap_log_t level, const char *message)
+{
+	log_limited("coap", level > LOG_DEBUG ? LOG_DEBUG : (int)level,
+	    message);
+}
+
+static void
+apply_logging(struct daemon *d)
+{
+	log_set_target(d->conf->log_target);
+	log_set_level(effective_level(d));
+	/* libcoap formats nothing that would be dropped anyway. */
+	coap_set_log_level(log_get_level() >= LOG_DEBUG ? LOG_DEBUG :
+	    (coap_log_t)log_get_level());
+}
+
+/* Errors of a reloaded file go to the log, one line each. */
+static struct config *
+reload_config(const char *path)
+{
+	struct config	*c;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*errs;
+
+	if ((errs = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	c = config_load(path, errs);
+	fclose(errs);
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		log_err("config", "%s", line);
+	free(buf);
+	return c;
+}
+
+static void
+daemon_reload(void *arg)
+{
+	struct daemon	*d = arg;
+	struct config	*c;
+
+	notify_reloading();
+	if ((c = reload_config(d->conf_path)) == NULL) {
+		log_err("config", "%s: reload failed; the running "
+		    "configuration stays", d->conf_path);
+		notify_ready();
+		return;
+	}
+	if (strcmp(c->database, d->conf->database) != 0)
+		log_warnx("config", "database change takes effect at the "
+		    "next restart");
+	listen_reload(d->listeners, c);
+	free(c->database);
+	c->database = strdup(d->conf->database);
+	config_free(d->conf);
+	d->conf = c;
+	apply_logging(d);
+	log_info("config", "%s: reloaded", d->conf_path);
+	notify_ready();
+}
+
+static int
+check_only(struct daemon *d, int print)
+{
+	if (print)
+		config_print(d->conf, stdout);
+	else
+		printf("configuration OK\n");
+	return 0;
+}
+
+static int
+open_store(struct daemon *d)
+{
+	switch (store_open(d->conf->database, &d->store)) {
+	case STORE_OK:
+		return 0;
+	case STORE_CORRUPT:
+	case STORE_TOO_NEW:
+		return EXIT_DATAERR;
+	default:
+		return 1;
+	}
+}
+
+static int
+serve(struct daemon *d)
+{
+	struct loop_hooks	hooks = { daemon_reload, d };
+	int			rc;
+
+	if ((rc = open_store(d)) != 0)
+		return rc;
+	if ((d->loop = loop_new(&hooks)) == NULL ||
+	    (d->listeners = listen_open(d->conf, d->loop)) == NULL)
+		return 1;
+	log_notice("main", "corehubd %s start of service (%u listeners)",
+	    PACKAGE_VERSION, d->conf->nlisteners);
+	notify_ready();
+	rc = loop_run(d->loop) == 0 ? 0 : 1;
+	notify_stopping();
+	loop_drain(d->loop, SHUTDOWN_DRAIN_MS);
+	log_notice("main", "corehubd %s stopped", PACKAGE_VERSION);
+	return rc;
+}
+
+static void
+teardown(struct daemon *d)
+{
+	/* Events first: they watch descriptors the contexts own. */
+	loop_free(d->loop);
+	listen_close(d->listeners);
+	store_close(d->store);
+	config_free(d->conf);
+	coap_cleanup();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon	d;
+	int		ch, check = 0, rc;
+
+	memset(&d, 0, sizeof(d));
+	d.conf_path = COREHUB_CONFPATH;
+	while ((ch = getopt(argc, argv, "D:f:hnVv")) != -1) {
+		switch (ch) {
+		case 'D':
+			log_set_debug_filter(optarg);
+			break;
+		case 'f':
+			d.conf_path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'V':
+			printf("corehubd %s (libcoap %s)\n", PACKAGE_VERSION,
+			    coap_package_version());
+			return 0;
+		case 'v':
+			d.verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(LOG_INFO, LOG_TARGET_STDERR);
+	if ((d.conf = config_load(d.conf_path, stderr)) == NULL) {
+		fprintf(stderr, "corehubd: %s: configuration not valid\n",
+		    d.conf_path);
+		return EXIT_CONFIG;
+	}
+	if (check) {
+		rc = check_only(&d, d.verbose > 0);
+		config_free(d.conf);
+		return rc;
+	}
+	coap_startup();
+	coap_set_log_handler(coap_log_cb);
+	apply_logging(&d);
+	rc = serve(&d);
+	teardown(&d);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/* Logging helpers: level names, escaping of peer-supplied text. */
+#include "ac_config.h"
+
+#include <string.h>
+#include <syslog.h>
+
+#include "common.h"
+#include "log.h"
+
+START_TEST(level_names)
+{
+	ck_assert_int_eq(log_level_from_name("debug"), LOG_DEBUG);
+	ck_assert_int_eq(log_level_from_name("WARNING"), LOG_WARNING);
+	ck_assert_int_eq(log_level_from_name("warn"), LOG_WARNING);
+	ck_assert_int_eq(log_level_from_name("err"), LOG_ERR);
+	ck_assert_int_eq(log_level_from_name("emerg"), -1);
+	ck_assert_int_eq(log_level_from_name("loud"), -1);
+	ck_assert_str_eq(log_level_name(LOG_NOTICE), "notice");
+}
+END_TEST
+
+START_TEST(levels_are_clamped)
+{
+	log_set_level(LOG_DEBUG + 5);
+	ck_assert_int_eq(log_get_level(), LOG_DEBUG);
+	log_set_level(0);
+	ck_assert_int_eq(log_get_level(), LOG_ERR);
+}
+END_TEST
+
+START_TEST(escape_peer_text)
+{
+	char buf[32];
+
+	ck_assert_str_eq(log_escape("alice", 5, buf, sizeof(buf)), "alice");
+	ck_assert_str_eq(log_escape("a\nb\"\\", 5, buf, sizeof(buf)),
+	    "a\\x0ab\\x22\\x5c");
+	ck_assert_str_eq(log_escape("a\0b", 3, buf, sizeof(buf)), "a\\x00b");
+	/* Truncated, never overflowing, always terminated. */
+	ck_assert_uint_lt(strlen(log_escape(
+	    "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01", 12, buf, 16)),
+	    16);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("log");
+	TCase	*tc = tcase_create("log");
+
+	tcase_add_test(tc, level_names);
+	tcase_add_test(tc, levels_are_clamped);
+	tcase_add_test(tc, escape_peer_text);
+	suite_add_tcase(s, tc);
+	return test_run(s);
+}
