@@ -121,8 +121,11 @@ psk_identity_cb(coap_bin_const_t *identity, coap_session_t *ses, void *arg)
 		    session_peer(ses, peer, sizeof(peer)));
 		return NULL;
 	}
-	if ((p = principal_new_psk(identity->s, identity->length)) == NULL ||
-	    session_set_principal(l, ses, p) == -1)
+	if ((p = principal_new_psk(identity->s, identity->length)) == NULL)
+		return NULL;
+	log_debug("tls", "%s: %s is %s", l->uri,
+	    session_peer(ses, peer, sizeof(peer)), p->name);
+	if (session_set_principal(l, ses, p) == -1)
 		return NULL;
 	l->psk_key.s = e->key;
 	l->psk_key.length = e->key_len;

@@ -18,14 +18,19 @@ listen coaps+tcp://127.0.0.1:$pt {
 	psk-file psk.keys
 }
 CONF
-start_daemon
+start_daemon -v -D tls
 
 u="coaps://127.0.0.1:$pd/.well-known/core"
 code=$(coap_code "$u" -u alice -k alice-secret)
 [ "$code" = "2.05" ] || fail "alice with her key: '$code'"
 code=$(coap_code "$u" -u bob -k bob-secret)
 [ "$code" = "2.05" ] || fail "bob with his hex-encoded key: '$code'"
-ok "DTLS PSK: right keys served"
+grep -q 'tls: coaps://.* is psk:alice$' "$TMP/daemon.log" ||
+	fail "alice's session has no psk:alice principal"
+grep -q 'tls: .* is psk:bob$' "$TMP/daemon.log" || fail "no psk:bob principal"
+# -D tls: debug from other modules (libcoap's own) is filtered out.
+! grep -q '^<7>coap:' "$TMP/daemon.log" || fail "-D tls let coap debug through"
+ok "DTLS PSK: right keys served, sessions carry psk: principals"
 
 code=$(coap_code "$u" -B 3 -u alice -k bob-secret)
 [ -z "$code" ] || fail "alice with a wrong key got '$code'"

@@ -9,7 +9,7 @@ command -v openssl >/dev/null || skip "openssl not installed"
 
 sh "$top_srcdir/tests/pki/mkpki.sh" "$TMP/pki" || fail "cannot make the PKI"
 [ -s "$TMP/pki/expired.pem" ] || fail "no expired certificate made"
-pd=$(free_port); pt=$(free_port); po=$(free_port)
+pd=$(free_port); pt=$(free_port); po=$(free_port); pp=$(free_port)
 write_conf <<CONF
 listen coaps://127.0.0.1:$pd {
 	certificate pki/server.pem
@@ -26,8 +26,15 @@ listen coaps://127.0.0.1:$po {
 	private-key pki/server.key
 	verify-client no
 }
+listen coaps://127.0.0.1:$pp {
+	certificate pki/server.pem
+	private-key pki/server.key
+	ca-file pki/pinned.pem
+}
 CONF
-start_daemon
+# Pinning: a self-signed client certificate placed in ca-file is trusted.
+cat "$TMP/pki/ca.pem" "$TMP/pki/selfsigned.pem" > "$TMP/pki/pinned.pem"
+start_daemon -v -D tls
 
 # client NAME: the options that present pki/NAME.pem, trusting our CA.
 client() {
@@ -38,7 +45,11 @@ for uri in "coaps://127.0.0.1:$pd" "coaps+tcp://127.0.0.1:$pt"; do
 	# shellcheck disable=SC2046
 	code=$(coap_code "$uri/.well-known/core" $(client client))
 	[ "$code" = "2.05" ] || fail "$uri: valid client certificate got '$code'"
-	ok "$uri: valid client certificate served"
+	fp=$(openssl x509 -in "$TMP/pki/client.pem" -outform DER |
+		openssl dgst -sha256 -r | cut -d' ' -f1)
+	grep -q "tls: ${uri%/}: .* is x509:$fp (CN \"device-1\")" \
+	    "$TMP/daemon.log" || fail "$uri: no x509:$fp principal logged"
+	ok "$uri: valid client certificate served, principal x509:sha256"
 	for bad in expired selfsigned foreign; do
 		# shellcheck disable=SC2046
 		code=$(coap_code "$uri/.well-known/core" -B 3 $(client $bad))
@@ -54,4 +65,13 @@ code=$(coap_code "coaps://127.0.0.1:$po/.well-known/core" \
     -C "$TMP/pki/ca.pem")
 [ "$code" = "2.05" ] || fail "verify-client no: '$code'"
 ok "verify-client no serves clients without certificates"
+
+# shellcheck disable=SC2046
+code=$(coap_code "coaps://127.0.0.1:$pp/.well-known/core" $(client selfsigned))
+[ "$code" = "2.05" ] || fail "pinned self-signed certificate got '$code'"
+# shellcheck disable=SC2046
+code=$(coap_code "coaps://127.0.0.1:$pp/.well-known/core" -B 3 \
+    $(client foreign))
+[ -z "$code" ] || fail "foreign certificate with pinning got '$code'"
+ok "a self-signed client certificate pinned in ca-file is served"
 stop_daemon 10

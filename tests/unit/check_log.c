@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "log.h"
@@ -43,6 +44,38 @@ START_TEST(escape_peer_text)
 }
 END_TEST
 
+/* A library flood costs a burst of lines, then one "suppressed" line. */
+START_TEST(library_messages_are_rate_limited)
+{
+	char	 path[] = "/tmp/corehub-log-XXXXXX", line[256];
+	int	 fd = mkstemp(path), saved = dup(2), lines = 0, suppressed = 0;
+	FILE	*f;
+
+	ck_assert_int_ge(fd, 0);
+	log_set_level(LOG_DEBUG);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	for (int i = 0; i < 1000; i++)
+		log_limited("coap", LOG_WARNING, "discard malformed PDU\n");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	f = fdopen(fd, "r");
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lines++;
+		if (strstr(line, "suppressed") != NULL)
+			suppressed++;
+		/* The library's own newline is not doubled. */
+		ck_assert_ptr_null(strstr(line, "PDU\n\n"));
+	}
+	fclose(f);
+	unlink(path);
+	ck_assert_int_le(lines, 60);
+	ck_assert_int_ge(lines, 40);
+	ck_assert_int_eq(suppressed, 0);	/* no token left to report it */
+}
+END_TEST
+
 int
 main(void)
 {
@@ -52,6 +85,7 @@ main(void)
 	tcase_add_test(tc, level_names);
 	tcase_add_test(tc, levels_are_clamped);
 	tcase_add_test(tc, escape_peer_text);
+	tcase_add_test(tc, library_messages_are_rate_limited);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
