@@ -119,7 +119,7 @@ log_emit(int level, const char *token, const char *msg)
 	fflush(stderr);
 }
 
-static void
+static void __attribute__((format(printf, 4, 0)))
 log_vlog(int level, const char *token, int with_errno, const char *fmt,
     va_list ap)
 {

@@ -11,13 +11,18 @@
 
 #include <sqlite3.h>
 
+#include "buf.h"
+#include "linkformat.h"
 #include "log.h"
+#include "rd_registry.h"
 #include "store.h"
 
 struct store {
-	sqlite3	*db;
-	int	 lockfd;
-	char	*path;
+	sqlite3		*db;
+	int		 lockfd;
+	char		*path;
+	sqlite3_stmt	*rd_save, *rd_delete;
+	int		 fail_writes;
 };
 
 /*
@@ -29,6 +34,19 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT);"
 	"INSERT INTO meta (key, value) VALUES ('created_by', 'corehubd "
 	PACKAGE_VERSION "');",
+	/* 2: Resource Directory registrations. */
+	"CREATE TABLE rd_reg ("
+	" id INTEGER PRIMARY KEY,"
+	" ep TEXT NOT NULL,"
+	" d TEXT,"			/* NULL: no sector */
+	" lt INTEGER NOT NULL,"
+	" base TEXT,"			/* explicit base */
+	" con TEXT,"			/* base from the request source */
+	" params TEXT NOT NULL,"	/* <>;name=value... */
+	" links TEXT NOT NULL,"		/* link-format as registered */
+	" owner TEXT,"
+	" expires INTEGER NOT NULL);"	/* wall-clock seconds */
+	"CREATE UNIQUE INDEX rd_reg_key ON rd_reg (ifnull(d, ''), ep);",
 };
 
 static int
@@ -162,6 +180,21 @@ configure(struct store *s)
 	return STORE_OK;
 }
 
+static enum store_status
+prepare(struct store *s)
+{
+	if (sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO rd_reg (id, "
+	    "ep, d, lt, base, con, params, links, owner, expires) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->rd_save, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "DELETE FROM rd_reg WHERE id = ?", -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->rd_delete, NULL) != SQLITE_OK) {
+		log_err("store", "%s: %s", s->path, sqlite3_errmsg(s->db));
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
 enum store_status
 store_open(const char *path, struct store **out)
 {
@@ -187,7 +220,8 @@ store_open(const char *path, struct store **out)
 	}
 	if ((st = configure(s)) != STORE_OK ||
 	    (st = check_integrity(s)) != STORE_OK ||
-	    (st = migrate(s)) != STORE_OK)
+	    (st = migrate(s)) != STORE_OK ||
+	    (st = prepare(s)) != STORE_OK)
 		goto fail;
 	*out = s;
 	return STORE_OK;
@@ -210,6 +244,8 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	sqlite3_finalize(s->rd_save);
+	sqlite3_finalize(s->rd_delete);
 	if (s->db != NULL) {
 		/* Leave no WAL behind: the next start reads one file. */
 		sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
@@ -220,4 +256,188 @@ store_close(struct store *s)
 		close(s->lockfd);
 	free(s->path);
 	free(s);
+}
+
+void
+store_fail_writes(struct store *s, int on)
+{
+	s->fail_writes = on;
+}
+
+/* Runs a bound write statement; the statement is reset either way. */
+static enum store_write
+run_write(struct store *s, sqlite3_stmt *st)
+{
+	int rc = s->fail_writes ? SQLITE_FULL : sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE)
+		return STORE_WRITE_OK;
+	log_err("store", "%s: write failed: %s", s->path, rc == SQLITE_FULL &&
+	    s->fail_writes ? "disk full (test)" : sqlite3_errstr(rc));
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_FULL)
+		return STORE_WRITE_BUSY;
+	return STORE_WRITE_FAILED;
+}
+
+static int
+text_or_null(sqlite3_stmt *st, int col, const char *v)
+{
+	return v ? sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, col);
+}
+
+/* Extra attributes are kept as the parameters of one empty link. */
+static int
+params_text(const struct rd_content *c, struct buf *b)
+{
+	if (lf_write_target(b, "") == -1)
+		return -1;
+	for (size_t i = 0; i < c->nparams; i++)
+		if (lf_write_attr(b, c->params[i].name, c->params[i].value,
+		    1) == -1)
+			return -1;
+	return 0;
+}
+
+enum store_write
+store_rd_save(struct store *s, uint64_t id, const char *ep, const char *d,
+    const struct rd_content *c, const struct lf_doc *links, int64_t expires)
+{
+	sqlite3_stmt		*st = s->rd_save;
+	struct buf		 pb, lb;
+	enum store_write	 rc = STORE_WRITE_FAILED;
+
+	buf_init(&pb, 0);
+	buf_init(&lb, 0);
+	if (params_text(c, &pb) == -1 || lf_write_doc(&lb, links) == -1)
+		goto done;
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)id) != SQLITE_OK ||
+	    text_or_null(st, 2, ep) != SQLITE_OK ||
+	    text_or_null(st, 3, d) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, c->lt) != SQLITE_OK ||
+	    text_or_null(st, 5, c->base) != SQLITE_OK ||
+	    text_or_null(st, 6, c->con) != SQLITE_OK ||
+	    text_or_null(st, 7, pb.data) != SQLITE_OK ||
+	    text_or_null(st, 8, lb.data ? lb.data : "") != SQLITE_OK ||
+	    text_or_null(st, 9, c->owner) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 10, expires) != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		goto done;
+	}
+	rc = run_write(s, st);
+done:
+	buf_free(&pb);
+	buf_free(&lb);
+	return rc;
+}
+
+enum store_write
+store_rd_delete(struct store *s, uint64_t id)
+{
+	if (sqlite3_bind_int64(s->rd_delete, 1, (sqlite3_int64)id) !=
+	    SQLITE_OK)
+		return STORE_WRITE_FAILED;
+	return run_write(s, s->rd_delete);
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+/* Rows were written by store_rd_save; anything else is skipped. */
+static int
+row_content(sqlite3_stmt *st, struct rd_content *c)
+{
+	static const struct lf_limits	 lim = { 65536, 256, 65536 };
+	const char			*params, *links;
+	struct lf_doc			 pd;
+	sqlite3_int64			 lt = sqlite3_column_int64(st, 3);
+
+	memset(c, 0, sizeof(*c));
+	params = (const char *)sqlite3_column_text(st, 6);
+	links = (const char *)sqlite3_column_text(st, 7);
+	if (lt < 1 || lt > RD_LT_MAX || params == NULL || links == NULL)
+		return -1;
+	c->lt = (uint32_t)lt;
+	if ((sqlite3_column_type(st, 4) != SQLITE_NULL &&
+	    (c->base = col_dup(st, 4)) == NULL) ||
+	    (sqlite3_column_type(st, 5) != SQLITE_NULL &&
+	    (c->con = col_dup(st, 5)) == NULL) ||
+	    (sqlite3_column_type(st, 8) != SQLITE_NULL &&
+	    (c->owner = col_dup(st, 8)) == NULL) ||
+	    lf_parse(links, strlen(links), &lim, &c->links, NULL) != LF_OK ||
+	    lf_parse(params, strlen(params), &lim, &pd, NULL) != LF_OK)
+		goto fail;
+	if (pd.nlinks == 1) {
+		struct lf_link *l = &pd.links[0];
+
+		/* The attributes move over as parameters. */
+		c->params = (struct rd_param *)calloc(l->nattrs + 1,
+		    sizeof(*c->params));
+		if (c->params == NULL) {
+			lf_doc_free(&pd);
+			goto fail;
+		}
+		for (size_t i = 0; i < l->nattrs; i++) {
+			c->params[i].name = l->attrs[i].name;
+			c->params[i].value = l->attrs[i].value;
+			l->attrs[i].name = l->attrs[i].value = NULL;
+		}
+		c->nparams = l->nattrs;
+	}
+	lf_doc_free(&pd);
+	return 0;
+fail:
+	rd_content_free(c);
+	return -1;
+}
+
+int
+store_rd_load(struct store *s, int (*fn)(void *, uint64_t, const char *,
+    const char *, struct rd_content *, int64_t), void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, ep, d, lt, base, con, "
+	    "params, links, owner, expires FROM rd_reg ORDER BY id", -1, &st,
+	    NULL) != SQLITE_OK) {
+		log_err("store", "%s: %s", s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rd_content	 c;
+		uint64_t		 id = (uint64_t)sqlite3_column_int64(st,
+					     0);
+		const char		*ep = (const char *)
+					     sqlite3_column_text(st, 1);
+		const char		*d = (const char *)
+					     sqlite3_column_text(st, 2);
+
+		if (ep == NULL || row_content(st, &c) == -1) {
+			log_warnx("store", "%s: registration %llu cannot be "
+			    "read back; skipped", s->path,
+			    (unsigned long long)id);
+			continue;
+		}
+		if (fn(arg, id, ep, d, &c, sqlite3_column_int64(st, 9)) ==
+		    -1) {
+			rd_content_free(&c);
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_err("store", "%s: %s", s->path, sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
 }

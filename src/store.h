@@ -16,11 +16,42 @@ enum store_status {
 	STORE_TOO_NEW = -4	/* written by a newer corehubd */
 };
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
+
+#include <stdint.h>
+
+struct lf_doc;
+struct rd_content;
+
+/* Results of a write: what the caller maps onto 5.03 or 5.00. */
+enum store_write {
+	STORE_WRITE_OK = 0,
+	STORE_WRITE_BUSY = -1,	/* locked or disk full: try again later */
+	STORE_WRITE_FAILED = -2	/* I/O error, corruption, out of memory */
+};
 
 /* Opens (creating if needed) and checks the database at path. */
 enum store_status store_open(const char *path, struct store **out);
 int		store_schema_version(struct store *s);
+
+/*
+ * Registrations. A save is one committed row (insert or replace by id);
+ * it returns only once SQLite has committed it.
+ */
+enum store_write store_rd_save(struct store *s, uint64_t id, const char *ep,
+		    const char *d, const struct rd_content *c,
+		    const struct lf_doc *links, int64_t expires);
+enum store_write store_rd_delete(struct store *s, uint64_t id);
+/*
+ * Calls fn for every stored registration, with a content it hands over.
+ * Rows that no longer parse are logged and skipped. Returns 0 or -1.
+ */
+int		store_rd_load(struct store *s,
+		    int (*fn)(void *arg, uint64_t id, const char *ep,
+		    const char *d, struct rd_content *c, int64_t expires),
+		    void *arg);
+/* Test hook: make every later write fail as if the disk were full. */
+void		store_fail_writes(struct store *s, int on);
 void		store_close(struct store *s);
 
 #endif

@@ -1,0 +1,67 @@
+/*
+ * rd: the Resource Directory service. Owns the order in which a change is
+ * made durable and then visible: every registration, update and removal
+ * is committed to the store before the registry changes and before the
+ * caller answers; a failed commit changes nothing. Also owns the limits,
+ * lifetimes (on a monotonic clock passed in) and the restore at start.
+ * No CoAP here: rd_coap.c adapts it.
+ */
+#ifndef COREHUB_RD_H
+#define COREHUB_RD_H
+
+#include <stdint.h>
+
+#include "rd_registry.h"
+
+struct store;
+struct rd_request;
+
+enum rd_result {
+	RD_OK = 0,
+	RD_CREATED,		/* a new registration: 2.01 */
+	RD_ENOTFOUND,		/* 4.04 */
+	RD_EINVAL,		/* 4.00 */
+	RD_ETOOLARGE,		/* 4.13: more links than allowed */
+	RD_EFULL,		/* 5.03 + Max-Age: at the global cap */
+	RD_EBUSY,		/* 5.03 + Max-Age: the store is busy or full */
+	RD_EFAIL		/* 5.00 */
+};
+
+struct rd_limits {
+	uint32_t	max_registrations;
+	uint32_t	max_links;	/* per registration */
+	uint32_t	grace;		/* seconds an expired one stays */
+};
+
+struct rd {
+	struct rd_registry	 reg;
+	struct store		*store;
+	struct rd_limits	 lim;
+	/* Called after every change, for Observe and statistics. */
+	void			(*changed)(void *arg, const struct rd_reg *old,
+				    const struct rd_reg *now);
+	void			*changed_arg;
+};
+
+void		rd_init(struct rd *rd, struct store *store,
+		    const struct rd_limits *lim);
+void		rd_free(struct rd *rd);
+/* Loads the stored registrations; those past lifetime and grace go. */
+int		rd_restore(struct rd *rd, uint64_t now_ms, int64_t now_wall);
+
+/*
+ * Registers links (taken) under req. con is the base from the request
+ * source (NULL when it cannot serve as one), owner the principal.
+ */
+enum rd_result	rd_register(struct rd *rd, const struct rd_request *req,
+		    struct lf_doc *links, const char *con, const char *owner,
+		    uint64_t now_ms, int64_t now_wall, uint64_t *id);
+enum rd_result	rd_update(struct rd *rd, uint64_t id,
+		    const struct rd_request *req, const char *con,
+		    uint64_t now_ms, int64_t now_wall);
+enum rd_result	rd_remove(struct rd *rd, uint64_t id);
+/* Handles lifetimes due at now_ms; returns the next deadline. */
+uint64_t	rd_expire(struct rd *rd, uint64_t now_ms);
+const char	*rd_result_text(enum rd_result r);
+
+#endif

@@ -1,0 +1,607 @@
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "rd_registry.h"
+#include "uri.h"
+
+/* Registrations carrying one name=value, in ascending id order. */
+struct rd_posting {
+	char		*key;		/* "name=value" */
+	struct rd_reg	**regs;
+	size_t		 n, cap;
+	UT_hash_handle	 hh;
+};
+
+void
+rd_registry_init(struct rd_registry *r, uint64_t grace_ms)
+{
+	memset(r, 0, sizeof(*r));
+	r->next_id = 1;
+	r->grace_ms = grace_ms;
+}
+
+int
+rd_attr_is_reltype(const char *name)
+{
+	return strcmp(name, "rt") == 0 || strcmp(name, "if") == 0 ||
+	    strcmp(name, "rel") == 0;
+}
+
+const char *
+rd_reg_base(const struct rd_reg *reg)
+{
+	return reg->c.base ? reg->c.base : reg->c.con;
+}
+
+void
+rd_params_free(struct rd_param *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].name);
+		free(p[i].value);
+	}
+	free(p);
+}
+
+void
+rd_content_free(struct rd_content *c)
+{
+	free(c->base);
+	free(c->con);
+	rd_params_free(c->params, c->nparams);
+	lf_doc_free(&c->links);
+	free(c->owner);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Index maintenance. */
+
+static size_t
+posting_find(const struct rd_posting *p, uint64_t id, int *found)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->regs[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < p->n && p->regs[lo]->id == id;
+	return lo;
+}
+
+static int
+posting_add(struct rd_registry *r, const char *key, size_t klen,
+    struct rd_reg *reg)
+{
+	struct rd_posting	*p;
+	size_t			 at;
+	int			 found;
+
+	HASH_FIND(hh, r->index, key, klen, p);
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL ||
+		    (p->key = malloc(klen + 1)) == NULL) {
+			free(p);
+			return -1;
+		}
+		memcpy(p->key, key, klen);
+		p->key[klen] = '\0';
+		HASH_ADD_KEYPTR(hh, r->index, p->key, klen, p);
+	}
+	at = posting_find(p, reg->id, &found);
+	if (found)
+		return 0;	/* the same pair twice in one registration */
+	if (p->n == p->cap) {
+		size_t		 ncap = p->cap ? p->cap * 2 : 2;
+		struct rd_reg	**n = reallocarray(p->regs, ncap, sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		p->regs = n;
+		p->cap = ncap;
+	}
+	memmove(&p->regs[at + 1], &p->regs[at], (p->n - at) * sizeof(*p->regs));
+	p->regs[at] = reg;
+	p->n++;
+	return 0;
+}
+
+static void
+posting_del(struct rd_registry *r, const char *key, size_t klen,
+    struct rd_reg *reg)
+{
+	struct rd_posting	*p;
+	size_t			 at;
+	int			 found;
+
+	HASH_FIND(hh, r->index, key, klen, p);
+	if (p == NULL)
+		return;
+	at = posting_find(p, reg->id, &found);
+	if (!found)
+		return;
+	memmove(&p->regs[at], &p->regs[at + 1],
+	    (p->n - at - 1) * sizeof(*p->regs));
+	if (--p->n == 0) {
+		HASH_DELETE(hh, r->index, p);
+		free(p->regs);
+		free(p->key);
+		free(p);
+	}
+}
+
+/* Calls fn for every name=value key of reg. */
+static int
+each_key(struct rd_registry *r, struct rd_reg *reg,
+    int (*fn)(struct rd_registry *, const char *, size_t, struct rd_reg *))
+{
+	struct buf	b;
+	int		rc = -1;
+
+	buf_init(&b, 0);
+#define KEY(name, val) do {						\
+	buf_reset(&b);							\
+	if (buf_printf(&b, "%s=%s", (name), (val) ? (val) : "") == -1 ||\
+	    fn(r, b.data, b.len, reg) == -1)				\
+		goto done;						\
+} while (0)
+	KEY("ep", reg->ep);
+	if (reg->d)
+		KEY("d", reg->d);
+	KEY("base", rd_reg_base(reg));
+	for (size_t i = 0; i < reg->c.nparams; i++)
+		KEY(reg->c.params[i].name, reg->c.params[i].value);
+	for (size_t i = 0; i < reg->c.links.nlinks; i++) {
+		const struct lf_link *l = &reg->c.links.links[i];
+
+		for (size_t k = 0; k < l->nattrs; k++) {
+			const struct lf_attr *a = &l->attrs[k];
+			char *tok, *save, *copy;
+
+			if (!rd_attr_is_reltype(a->name) || a->value == NULL) {
+				KEY(a->name, a->value);
+				continue;
+			}
+			if ((copy = strdup(a->value)) == NULL)
+				goto done;
+			for (tok = strtok_r(copy, " ", &save); tok;
+			    tok = strtok_r(NULL, " ", &save)) {
+				buf_reset(&b);
+				if (buf_printf(&b, "%s=%s", a->name, tok) ==
+				    -1 || fn(r, b.data, b.len, reg) == -1) {
+					free(copy);
+					goto done;
+				}
+			}
+			free(copy);
+		}
+		buf_reset(&b);
+		if (buf_addstr(&b, "href=") == -1 ||
+		    uri_resolve(rd_reg_base(reg), l->target, &b) == -1 ||
+		    fn(r, b.data, b.len, reg) == -1)
+			goto done;
+	}
+#undef KEY
+	rc = 0;
+done:
+	buf_free(&b);
+	return rc;
+}
+
+static int
+unindex_one(struct rd_registry *r, const char *key, size_t klen,
+    struct rd_reg *reg)
+{
+	posting_del(r, key, klen, reg);
+	return 0;
+}
+
+static void
+unindex(struct rd_registry *r, struct rd_reg *reg)
+{
+	/* Removal allocates only for key text; on failure keys may linger
+	 * but point to a registration that is checked before use. */
+	(void)each_key(r, reg, unindex_one);
+}
+
+static int
+reindex(struct rd_registry *r, struct rd_reg *reg)
+{
+	if (each_key(r, reg, posting_add) == -1) {
+		unindex(r, reg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Lifetime heap, ordered by deadline. */
+
+static void
+heap_swap(struct rd_registry *r, size_t a, size_t b)
+{
+	struct rd_reg *t = r->heap[a];
+
+	r->heap[a] = r->heap[b];
+	r->heap[b] = t;
+	r->heap[a]->heap_idx = a;
+	r->heap[b]->heap_idx = b;
+}
+
+static void
+heap_up(struct rd_registry *r, size_t i)
+{
+	while (i > 0 && r->heap[(i - 1) / 2]->deadline > r->heap[i]->deadline) {
+		heap_swap(r, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_down(struct rd_registry *r, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+
+		if (l < r->heap_len &&
+		    r->heap[l]->deadline < r->heap[m]->deadline)
+			m = l;
+		if (l + 1 < r->heap_len &&
+		    r->heap[l + 1]->deadline < r->heap[m]->deadline)
+			m = l + 1;
+		if (m == i)
+			return;
+		heap_swap(r, i, m);
+		i = m;
+	}
+}
+
+static int
+heap_push(struct rd_registry *r, struct rd_reg *reg)
+{
+	if (r->heap_len == r->heap_cap) {
+		size_t		 ncap = r->heap_cap ? r->heap_cap * 2 : 64;
+		struct rd_reg	**n = reallocarray(r->heap, ncap, sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		r->heap = n;
+		r->heap_cap = ncap;
+	}
+	reg->heap_idx = r->heap_len;
+	r->heap[r->heap_len++] = reg;
+	heap_up(r, reg->heap_idx);
+	return 0;
+}
+
+static void
+heap_remove(struct rd_registry *r, struct rd_reg *reg)
+{
+	size_t i = reg->heap_idx;
+
+	if (i >= r->heap_len || r->heap[i] != reg)
+		return;
+	heap_swap(r, i, --r->heap_len);
+	if (i < r->heap_len) {
+		heap_up(r, i);
+		heap_down(r, i);
+	}
+}
+
+static void
+heap_update(struct rd_registry *r, struct rd_reg *reg, uint64_t deadline)
+{
+	reg->deadline = deadline;
+	heap_up(r, reg->heap_idx);
+	heap_down(r, reg->heap_idx);
+}
+
+/* Tables. */
+
+static char *
+make_key(const char *ep, const char *d)
+{
+	size_t	 n = strlen(ep) + (d ? strlen(d) : 0) + 2;
+	char	*k = malloc(n);
+
+	if (k != NULL)
+		snprintf(k, n, "%s\n%s", d ? d : "", ep);
+	return k;
+}
+
+struct rd_reg *
+rd_registry_find(const struct rd_registry *r, const char *ep, const char *d)
+{
+	struct rd_reg	*reg;
+	char		*k = make_key(ep, d);
+
+	if (k == NULL)
+		return NULL;
+	HASH_FIND(hh_key, r->by_key, k, strlen(k), reg);
+	free(k);
+	return reg;
+}
+
+struct rd_reg *
+rd_registry_find_id(const struct rd_registry *r, uint64_t id)
+{
+	struct rd_reg *reg;
+
+	HASH_FIND(hh_id, r->by_id, &id, sizeof(id), reg);
+	return reg;
+}
+
+static void
+reg_free(struct rd_reg *reg)
+{
+	rd_content_free(&reg->c);
+	free(reg->ep);
+	free(reg->d);
+	free(reg->key);
+	free(reg);
+}
+
+/* Keeps the id order: ids only grow, except when restoring. */
+static void
+list_insert(struct rd_registry *r, struct rd_reg *reg)
+{
+	struct rd_reg *after = r->tail;
+
+	while (after != NULL && after->id > reg->id)
+		after = after->prev;
+	reg->prev = after;
+	reg->next = after ? after->next : r->head;
+	if (reg->next)
+		reg->next->prev = reg;
+	else
+		r->tail = reg;
+	if (after)
+		after->next = reg;
+	else
+		r->head = reg;
+}
+
+static void
+list_remove(struct rd_registry *r, struct rd_reg *reg)
+{
+	if (reg->prev)
+		reg->prev->next = reg->next;
+	else
+		r->head = reg->next;
+	if (reg->next)
+		reg->next->prev = reg->prev;
+	else
+		r->tail = reg->prev;
+}
+
+struct rd_reg *
+rd_registry_add(struct rd_registry *r, uint64_t id, const char *ep,
+    const char *d, struct rd_content *c, int64_t expires,
+    uint64_t deadline_ms)
+{
+	struct rd_reg *reg;
+
+	if ((reg = calloc(1, sizeof(*reg))) == NULL)
+		return NULL;
+	reg->id = id ? id : r->next_id;
+	if ((reg->ep = strdup(ep)) == NULL ||
+	    (d && (reg->d = strdup(d)) == NULL) ||
+	    (reg->key = make_key(ep, d)) == NULL ||
+	    heap_push(r, reg) == -1) {
+		free(reg->ep);
+		free(reg->d);
+		free(reg->key);
+		free(reg);
+		return NULL;
+	}
+	reg->c = *c;
+	reg->expires = expires;
+	heap_update(r, reg, deadline_ms);
+	if (reindex(r, reg) == -1) {
+		/* c still owns the content; reg only borrowed it. */
+		heap_remove(r, reg);
+		memset(&reg->c, 0, sizeof(reg->c));
+		reg_free(reg);
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	HASH_ADD_KEYPTR(hh_key, r->by_key, reg->key, strlen(reg->key), reg);
+	HASH_ADD(hh_id, r->by_id, id, sizeof(reg->id), reg);
+	list_insert(r, reg);
+	if (reg->id >= r->next_id)
+		r->next_id = reg->id + 1;
+	r->count++;
+	r->nlinks += reg->c.links.nlinks;
+	return reg;
+}
+
+int
+rd_registry_replace(struct rd_registry *r, struct rd_reg *reg,
+    struct rd_content *c, int64_t expires, uint64_t deadline_ms)
+{
+	struct rd_content old = reg->c;
+
+	unindex(r, reg);
+	reg->c = *c;
+	if (reindex(r, reg) == -1) {
+		reg->c = old;
+		(void)reindex(r, reg);
+		return -1;
+	}
+	memset(c, 0, sizeof(*c));
+	r->nlinks += reg->c.links.nlinks;
+	r->nlinks -= old.links.nlinks;
+	rd_content_free(&old);
+	reg->expires = expires;
+	reg->expired = 0;
+	heap_update(r, reg, deadline_ms);
+	return 0;
+}
+
+/* A copy of the parameters of reg with params overriding by name. */
+static int
+merge_params(const struct rd_reg *reg, const struct rd_param *params,
+    size_t nparams, struct rd_content *c)
+{
+	size_t n = reg->c.nparams;
+
+	if ((c->params = calloc(n + nparams + 1, sizeof(*c->params))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n + nparams; i++) {
+		const struct rd_param *p = i < n ? &reg->c.params[i] :
+		    &params[i - n];
+		struct rd_param *q = &c->params[c->nparams];
+
+		if (i < n) {
+			size_t k;
+
+			for (k = 0; k < nparams; k++)
+				if (strcmp(params[k].name, p->name) == 0)
+					break;
+			if (k < nparams)
+				continue;
+		}
+		c->nparams++;	/* counted first: freed even if half made */
+		if ((q->name = strdup(p->name)) == NULL ||
+		    (p->value && (q->value = strdup(p->value)) == NULL))
+			return -1;
+	}
+	return 0;
+}
+
+int
+rd_content_refreshed(const struct rd_reg *reg, uint32_t lt, const char *base,
+    const char *con, const struct rd_param *params, size_t nparams,
+    struct rd_content *c)
+{
+	const char *nbase = base ? base : reg->c.base;
+	const char *ncon = con ? con : reg->c.con;
+
+	memset(c, 0, sizeof(*c));
+	c->lt = lt;
+	if ((nbase && (c->base = strdup(nbase)) == NULL) ||
+	    (ncon && (c->con = strdup(ncon)) == NULL) ||
+	    (reg->c.owner && (c->owner = strdup(reg->c.owner)) == NULL) ||
+	    merge_params(reg, params, nparams, c) == -1) {
+		rd_content_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+rd_registry_refresh(struct rd_registry *r, struct rd_reg *reg,
+    struct rd_content *c, int64_t expires, uint64_t deadline_ms)
+{
+	struct rd_content old;
+
+	/* The links stay; a new base re-resolves them through the index. */
+	unindex(r, reg);
+	old = reg->c;
+	c->links = old.links;
+	memset(&old.links, 0, sizeof(old.links));
+	reg->c = *c;
+	if (reindex(r, reg) == -1) {
+		old.links = reg->c.links;
+		memset(&c->links, 0, sizeof(c->links));
+		reg->c = old;
+		(void)reindex(r, reg);
+		return -1;
+	}
+	memset(c, 0, sizeof(*c));
+	rd_content_free(&old);
+	reg->expires = expires;
+	reg->expired = 0;
+	heap_update(r, reg, deadline_ms);
+	return 0;
+}
+
+void
+rd_registry_remove(struct rd_registry *r, struct rd_reg *reg)
+{
+	unindex(r, reg);
+	heap_remove(r, reg);
+	HASH_DELETE(hh_key, r->by_key, reg);
+	HASH_DELETE(hh_id, r->by_id, reg);
+	list_remove(r, reg);
+	r->count--;
+	r->nlinks -= reg->c.links.nlinks;
+	reg_free(reg);
+}
+
+uint64_t
+rd_registry_next_deadline(const struct rd_registry *r)
+{
+	return r->heap_len ? r->heap[0]->deadline : UINT64_MAX;
+}
+
+void
+rd_registry_expire(struct rd_registry *r, uint64_t now_ms,
+    void (*expired)(struct rd_reg *, void *),
+    void (*gone)(struct rd_reg *, void *), void *arg)
+{
+	while (r->heap_len > 0 && r->heap[0]->deadline <= now_ms) {
+		struct rd_reg *reg = r->heap[0];
+
+		if (!reg->expired) {
+			reg->expired = 1;
+			heap_update(r, reg, reg->deadline + r->grace_ms);
+			expired(reg, arg);
+			continue;
+		}
+		gone(reg, arg);
+		/* gone() must have removed it; never loop on it again. */
+		if (r->heap_len > 0 && r->heap[0] == reg)
+			heap_remove(r, reg);
+	}
+}
+
+struct rd_reg *const *
+rd_registry_posting(const struct rd_registry *r, const char *name,
+    const char *value, size_t *n)
+{
+	struct rd_posting	*p;
+	struct buf		 b;
+
+	*n = 0;
+	buf_init(&b, 0);
+	if (buf_printf(&b, "%s=%s", name, value ? value : "") == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	HASH_FIND(hh, r->index, b.data, b.len, p);
+	buf_free(&b);
+	if (p == NULL)
+		return NULL;
+	*n = p->n;
+	return p->regs;
+}
+
+void
+rd_registry_clear(struct rd_registry *r)
+{
+	struct rd_posting	*p, *tmp;
+	struct rd_reg		*reg, *next;
+
+	HASH_ITER(hh, r->index, p, tmp) {
+		HASH_DELETE(hh, r->index, p);
+		free(p->regs);
+		free(p->key);
+		free(p);
+	}
+	HASH_CLEAR(hh_key, r->by_key);
+	HASH_CLEAR(hh_id, r->by_id);
+	for (reg = r->head; reg; reg = next) {
+		next = reg->next;
+		reg_free(reg);
+	}
+	free(r->heap);
+	rd_registry_init(r, r->grace_ms);
+}

@@ -1,0 +1,195 @@
+#include "ac_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "linkformat.h"
+#include "rd_request.h"
+#include "uri.h"
+#include "util.h"
+
+int
+rd_name_valid(const char *s, size_t len)
+{
+	return len > 0 && len <= RD_EP_MAX && memchr(s, '\0', len) == NULL &&
+	    lf_valid_utf8(s, len);
+}
+
+static char *
+span_dup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* An absolute URI with an authority, and neither query nor fragment. */
+static int
+base_valid(const char *s, size_t len)
+{
+	struct uri_parts p;
+
+	if (len == 0 || len > RD_BASE_MAX || !lf_valid_utf8(s, len) ||
+	    memchr(s, ' ', len) != NULL || memchr(s, '"', len) != NULL ||
+	    memchr(s, '\\', len) != NULL || memchr(s, '>', len) != NULL)
+		return 0;
+	uri_split(s, &p);
+	return p.scheme.defined && p.authority.defined &&
+	    p.authority.len > 0 && !p.query.defined && !p.fragment.defined;
+}
+
+static int
+param_name_valid(const char *s, size_t len)
+{
+	static const char *const reserved[] = {
+		"page", "count", "href", "anchor", "rt"
+	};
+
+	if (len == 0 || len > 63)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		/* RFC 6690 parmname: shown back as a link attribute. */
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') ||
+		    (c != '\0' && strchr("!#$&+-.^_`|~", c))))
+			return 0;
+	}
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++)
+		if (strlen(reserved[i]) == len &&
+		    memcmp(reserved[i], s, len) == 0)
+			return 0;
+	return 1;
+}
+
+static int
+set_once(char **dst, const char *v, size_t vlen, const char **err,
+    const char *dup_msg)
+{
+	if (*dst != NULL) {
+		*err = dup_msg;
+		return -1;
+	}
+	if ((*dst = span_dup(v, vlen)) == NULL) {
+		*err = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_lt(struct rd_request *req, const char *v, size_t vlen, const char **err)
+{
+	char		buf[16];
+	long long	lt;
+
+	if (req->has_lt || vlen == 0 || vlen >= sizeof(buf)) {
+		*err = "lt must be given once, from 1 to 4294967295";
+		return -1;
+	}
+	memcpy(buf, v, vlen);
+	buf[vlen] = '\0';
+	if (util_parse_ll(buf, 1, RD_LT_MAX, &lt) == -1) {
+		*err = "lt must be a number from 1 to 4294967295";
+		return -1;
+	}
+	req->lt = (uint32_t)lt;
+	req->has_lt = 1;
+	return 0;
+}
+
+static int
+add_param(struct rd_request *req, const char *name, size_t nlen,
+    const char *v, size_t vlen, const char **err)
+{
+	struct rd_param *p;
+
+	if (!param_name_valid(name, nlen)) {
+		*err = "bad or reserved parameter name";
+		return -1;
+	}
+	if (v != NULL && (vlen > RD_PARAM_VALUE_MAX ||
+	    memchr(v, '\0', vlen) != NULL || !lf_valid_utf8(v, vlen))) {
+		*err = "parameter values are UTF-8 of at most 256 bytes";
+		return -1;
+	}
+	if (req->nparams == RD_PARAMS_MAX) {
+		*err = "too many parameters";
+		return -1;
+	}
+	if (req->params == NULL &&
+	    (req->params = calloc(RD_PARAMS_MAX, sizeof(*p))) == NULL) {
+		*err = "out of memory";
+		return -1;
+	}
+	p = &req->params[req->nparams++];
+	if ((p->name = span_dup(name, nlen)) == NULL ||
+	    (v != NULL && (p->value = span_dup(v, vlen)) == NULL)) {
+		*err = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_one(struct rd_request *req, const char *opt, size_t len,
+    const char **err)
+{
+	const char	*eq = memchr(opt, '=', len);
+	size_t		 nlen = eq ? (size_t)(eq - opt) : len;
+	const char	*v = eq ? eq + 1 : NULL;
+	size_t		 vlen = eq ? len - nlen - 1 : 0;
+
+#define IS(s) (nlen == sizeof(s) - 1 && memcmp(opt, s, nlen) == 0)
+	if (IS("ep") || IS("d")) {
+		if (v == NULL || !rd_name_valid(v, vlen)) {
+			*err = "ep and d are 1 to 63 bytes of UTF-8 without "
+			    "control characters";
+			return -1;
+		}
+		return set_once(IS("ep") ? &req->ep : &req->d, v, vlen, err,
+		    "ep and d may be given once");
+	}
+	if (IS("lt"))
+		return parse_lt(req, v ? v : "", vlen, err);
+	if (IS("base")) {
+		if (v == NULL || !base_valid(v, vlen)) {
+			*err = "base must be an absolute URI without query";
+			return -1;
+		}
+		return set_once(&req->base, v, vlen, err,
+		    "base may be given once");
+	}
+#undef IS
+	return add_param(req, opt, nlen, v, vlen, err);
+}
+
+int
+rd_request_parse(const char *const *opts, const size_t *lens, size_t n,
+    struct rd_request *req, const char **err)
+{
+	memset(req, 0, sizeof(*req));
+	req->lt = RD_LT_DEFAULT;
+	for (size_t i = 0; i < n; i++) {
+		if (parse_one(req, opts[i], lens[i], err) == -1) {
+			rd_request_free(req);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+rd_request_free(struct rd_request *req)
+{
+	free(req->ep);
+	free(req->d);
+	free(req->base);
+	rd_params_free(req->params, req->nparams);
+	memset(req, 0, sizeof(*req));
+}
