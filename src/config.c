@@ -218,9 +218,90 @@ kw_max_payload(struct parser *p, int argc, char **argv)
 }
 
 static void
+kw_max_response_size(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->max_response, argv[1], 1024, 67108864, argv[0]);
+}
+
+static void
 kw_max_sessions(struct parser *p, int argc, char **argv)
 {
 	set_uint(p, &p->c->max_sessions, argv[1], 1, 1000000, argv[0]);
+}
+
+/* A path-absolute URI path of plain segments: "/rd-lookup/ep". */
+static void
+set_rd_path(struct parser *p, char **dst, const char *path, const char *kw)
+{
+	size_t	len = strlen(path), seg = 0;
+
+	if (len < 2 || len > 64 || path[0] != '/' || path[len - 1] == '/' ||
+	    strncmp(path, "/.well-known", 12) == 0) {
+		perr(p, "%s: \"%s\" must be a path like /rd, at most 64 "
+		    "bytes, outside /.well-known", kw, path);
+		return;
+	}
+	for (size_t i = 1; i <= len; i++) {
+		char c = path[i];
+
+		if (c == '/' || c == '\0') {
+			if (seg == 0 || (seg == 1 && path[i - 1] == '.') ||
+			    (seg == 2 && strncmp(path + i - 2, "..", 2) == 0)) {
+				perr(p, "%s: \"%s\" has an empty or dot "
+				    "segment", kw, path);
+				return;
+			}
+			seg = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c))) {
+			perr(p, "%s: \"%s\" may hold only letters, digits "
+			    "and -._~", kw, path);
+			return;
+		}
+		seg++;
+	}
+	free(*dst);
+	if ((*dst = strdup(path)) == NULL)
+		perr(p, "%s: out of memory", kw);
+}
+
+static void
+kw_rd_grace(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->rd_grace, argv[1], 0, 31536000, argv[0]);
+}
+
+static void
+kw_rd_lookup_ep_path(struct parser *p, int argc, char **argv)
+{
+	set_rd_path(p, &p->c->rd_lookup_ep_path, argv[1], argv[0]);
+}
+
+static void
+kw_rd_lookup_res_path(struct parser *p, int argc, char **argv)
+{
+	set_rd_path(p, &p->c->rd_lookup_res_path, argv[1], argv[0]);
+}
+
+static void
+kw_rd_max_links(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->rd_max_links, argv[1], 1, 65536, argv[0]);
+}
+
+static void
+kw_rd_max_registrations(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->rd_max_registrations, argv[1], 1, 10000000,
+	    argv[0]);
+}
+
+static void
+kw_rd_path(struct parser *p, int argc, char **argv)
+{
+	set_rd_path(p, &p->c->rd_path, argv[1], argv[0]);
 }
 
 static void
@@ -503,7 +584,14 @@ static const struct keyword top_keywords[] = {
 	{ "max-handshakes",	1, 1, kw_max_handshakes },
 	{ "max-message-size",	1, 1, kw_max_message_size },
 	{ "max-payload",	1, 1, kw_max_payload },
+	{ "max-response-size",	1, 1, kw_max_response_size },
 	{ "max-sessions",	1, 1, kw_max_sessions },
+	{ "rd-grace",		1, 1, kw_rd_grace },
+	{ "rd-lookup-ep-path",	1, 1, kw_rd_lookup_ep_path },
+	{ "rd-lookup-res-path",	1, 1, kw_rd_lookup_res_path },
+	{ "rd-max-links",	1, 1, kw_rd_max_links },
+	{ "rd-max-registrations", 1, 1, kw_rd_max_registrations },
+	{ "rd-path",		1, 1, kw_rd_path },
 	{ "session-timeout",	1, 1, kw_session_timeout },
 };
 
@@ -691,7 +779,11 @@ config_defaults(struct config *c)
 	c->max_handshakes = 64;
 	c->session_timeout = 300;
 	c->max_payload = 65536;
+	c->max_response = 1048576;
 	c->max_message_size = 8192;
+	c->rd_max_registrations = 100000;
+	c->rd_max_links = 256;
+	c->rd_grace = 3600;
 }
 
 /* Checks that need the whole file: each listener can actually work. */
@@ -720,6 +812,13 @@ check_config(struct parser *p)
 {
 	struct config_listener *l, *m;
 
+	if (strcmp(p->c->rd_path, p->c->rd_lookup_ep_path) == 0 ||
+	    strcmp(p->c->rd_path, p->c->rd_lookup_res_path) == 0 ||
+	    strcmp(p->c->rd_lookup_ep_path, p->c->rd_lookup_res_path) == 0) {
+		p->line = 0;
+		perr(p, "rd-path, rd-lookup-ep-path and rd-lookup-res-path "
+		    "must differ");
+	}
 	if (TAILQ_EMPTY(&p->c->listeners)) {
 		p->line = 0;
 		perr(p, "no listen line: the daemon would serve nothing");
@@ -755,7 +854,10 @@ config_parse(const char *text, size_t len, const char *path, FILE *errors)
 	p.errors = errors ? errors : stderr;
 	p.file = path;
 	if ((c->path = strdup(path)) == NULL ||
-	    (c->database = strdup(COREHUB_DBPATH)) == NULL) {
+	    (c->database = strdup(COREHUB_DBPATH)) == NULL ||
+	    (c->rd_path = strdup("/rd")) == NULL ||
+	    (c->rd_lookup_ep_path = strdup("/rd-lookup/ep")) == NULL ||
+	    (c->rd_lookup_res_path = strdup("/rd-lookup/res")) == NULL) {
 		config_free(c);
 		return NULL;
 	}
@@ -799,6 +901,9 @@ config_free(struct config *c)
 	}
 	free(c->path);
 	free(c->database);
+	free(c->rd_path);
+	free(c->rd_lookup_ep_path);
+	free(c->rd_lookup_res_path);
 	free(c);
 }
 
@@ -864,7 +969,14 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "max-handshakes %u\n", c->max_handshakes);
 	fprintf(out, "session-timeout %u\n", c->session_timeout);
 	fprintf(out, "max-payload %u\n", c->max_payload);
+	fprintf(out, "max-response-size %u\n", c->max_response);
 	fprintf(out, "max-message-size %u\n", c->max_message_size);
+	fprintf(out, "rd-path %s\n", c->rd_path);
+	fprintf(out, "rd-lookup-ep-path %s\n", c->rd_lookup_ep_path);
+	fprintf(out, "rd-lookup-res-path %s\n", c->rd_lookup_res_path);
+	fprintf(out, "rd-max-registrations %u\n", c->rd_max_registrations);
+	fprintf(out, "rd-max-links %u\n", c->rd_max_links);
+	fprintf(out, "rd-grace %u\n", c->rd_grace);
 	TAILQ_FOREACH(l, &c->listeners, entry)
 		print_listener(l, out);
 }

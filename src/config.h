@@ -59,7 +59,15 @@ struct config {
 	unsigned int		 max_handshakes;
 	unsigned int		 session_timeout;	/* seconds */
 	unsigned int		 max_payload;		/* bytes */
+	unsigned int		 max_response;		/* bytes */
 	unsigned int		 max_message_size;	/* bytes, TCP CSM */
+	/* Resource Directory */
+	char			*rd_path;		/* "/rd" */
+	char			*rd_lookup_ep_path;
+	char			*rd_lookup_res_path;
+	unsigned int		 rd_max_registrations;
+	unsigned int		 rd_max_links;
+	unsigned int		 rd_grace;		/* seconds */
 };
 
 /* Where the errors of a failed load go; stderr when NULL. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <coap3/coap.h>
@@ -18,6 +19,8 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "rd.h"
+#include "rd_coap.h"
 #include "store.h"
 
 #ifndef COREHUB_CONFPATH
@@ -37,6 +40,9 @@ struct daemon {
 	struct loop		*loop;
 	struct listen_set	*listeners;
 	struct store		*store;
+	struct rd		 rd;
+	int			 rd_ready;
+	struct rd_coap		*rd_coap;
 };
 
 static void __attribute__((noreturn))
@@ -105,7 +111,13 @@ daemon_reload(void *arg)
 	if (strcmp(c->database, d->conf->database) != 0)
 		log_warnx("config", "database change takes effect at the "
 		    "next restart");
+	if (strcmp(c->rd_path, d->conf->rd_path) != 0 ||
+	    strcmp(c->rd_lookup_ep_path, d->conf->rd_lookup_ep_path) != 0 ||
+	    strcmp(c->rd_lookup_res_path, d->conf->rd_lookup_res_path) != 0)
+		log_warnx("config", "directory path changes take effect at "
+		    "the next restart");
 	listen_reload(d->listeners, c);
+	rd_coap_reconfigure(d->rd_coap, c);
 	free(c->database);
 	c->database = strdup(d->conf->database);
 	config_free(d->conf);
@@ -139,6 +151,29 @@ open_store(struct daemon *d)
 	}
 }
 
+/* The directory comes back from the store before anything is served. */
+static int
+start_rd(struct daemon *d)
+{
+	struct rd_limits lim = {
+		d->conf->rd_max_registrations, d->conf->rd_max_links,
+		d->conf->rd_grace
+	};
+
+	rd_init(&d->rd, d->store, &lim);
+	d->rd_ready = 1;
+	if (rd_restore(&d->rd, rd_coap_now_ms(), (int64_t)time(NULL)) == -1)
+		return -1;
+	if ((d->rd_coap = rd_coap_new(&d->rd, d->conf,
+	    loop_base(d->loop))) == NULL) {
+		log_err("rd", "out of memory");
+		return -1;
+	}
+	listen_foreach(d->listeners, rd_coap_attach, d->rd_coap);
+	rd_coap_schedule(d->rd_coap);
+	return 0;
+}
+
 static int
 serve(struct daemon *d)
 {
@@ -148,7 +183,8 @@ serve(struct daemon *d)
 	if ((rc = open_store(d)) != 0)
 		return rc;
 	if ((d->loop = loop_new(&hooks)) == NULL ||
-	    (d->listeners = listen_open(d->conf, d->loop)) == NULL)
+	    (d->listeners = listen_open(d->conf, d->loop)) == NULL ||
+	    start_rd(d) == -1)
 		return 1;
 	log_notice("main", "corehubd %s start of service (%u listeners)",
 	    PACKAGE_VERSION, d->conf->nlisteners);
@@ -164,8 +200,11 @@ static void
 teardown(struct daemon *d)
 {
 	/* Events first: they watch descriptors the contexts own. */
+	rd_coap_free(d->rd_coap);
 	loop_free(d->loop);
 	listen_close(d->listeners);
+	if (d->rd_ready)
+		rd_free(&d->rd);
 	store_close(d->store);
 	config_free(d->conf);
 	coap_cleanup();

@@ -27,15 +27,18 @@ span_dup(const char *s, size_t n)
 	return p;
 }
 
-/* An absolute URI with an authority, and neither query nor fragment. */
+/*
+ * An absolute URI with an authority, and neither query nor fragment.
+ * s is NUL-terminated (a copy, never the option in the request).
+ */
 static int
-base_valid(const char *s, size_t len)
+base_valid(const char *s)
 {
-	struct uri_parts p;
+	struct uri_parts	p;
+	size_t			len = strlen(s);
 
 	if (len == 0 || len > RD_BASE_MAX || !lf_valid_utf8(s, len) ||
-	    memchr(s, ' ', len) != NULL || memchr(s, '"', len) != NULL ||
-	    memchr(s, '\\', len) != NULL || memchr(s, '>', len) != NULL)
+	    strpbrk(s, " \"\\<>") != NULL)
 		return 0;
 	uri_split(s, &p);
 	return p.scheme.defined && p.authority.defined &&
@@ -158,12 +161,17 @@ parse_one(struct rd_request *req, const char *opt, size_t len,
 	if (IS("lt"))
 		return parse_lt(req, v ? v : "", vlen, err);
 	if (IS("base")) {
-		if (v == NULL || !base_valid(v, vlen)) {
+		if (req->base != NULL) {
+			*err = "base may be given once";
+			return -1;
+		}
+		if (v == NULL || memchr(v, '\0', vlen) != NULL ||
+		    (req->base = span_dup(v, vlen)) == NULL ||
+		    !base_valid(req->base)) {
 			*err = "base must be an absolute URI without query";
 			return -1;
 		}
-		return set_once(&req->base, v, vlen, err,
-		    "base may be given once");
+		return 0;
 	}
 #undef IS
 	return add_param(req, opt, nlen, v, vlen, err);

@@ -1,0 +1,588 @@
+#include "ac_config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "config.h"
+#include "linkformat.h"
+#include "listen.h"
+#include "log.h"
+#include "principal.h"
+#include "rd.h"
+#include "rd_coap.h"
+#include "rd_lookup.h"
+#include "rd_request.h"
+
+#define QUERY_OPTS_MAX	32
+#define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
+#define MAX_AGE_FULL	60	/* seconds a client waits at the cap */
+#define MAX_AGE_BUSY	5	/* seconds a client waits for the store */
+
+struct rd_coap {
+	struct rd	*rd;
+	struct event	*timer;
+	char		*rd_path, *ep_path, *res_path;
+	size_t		 max_payload;
+	size_t		 max_response;
+	struct lf_limits lf_lim;
+};
+
+/* Uri-Query options, pointing into the request. */
+struct query {
+	const char	*opt[QUERY_OPTS_MAX];
+	size_t		 len[QUERY_OPTS_MAX];
+	size_t		 n;
+};
+
+uint64_t
+rd_coap_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+get_queries(const coap_pdu_t *req, struct query *q)
+{
+	coap_opt_iterator_t	oi;
+	coap_opt_filter_t	f;
+	coap_opt_t		*opt;
+
+	q->n = 0;
+	coap_option_filter_clear(&f);
+	coap_option_filter_set(&f, COAP_OPTION_URI_QUERY);
+	coap_option_iterator_init(req, &oi, &f);
+	while ((opt = coap_option_next(&oi)) != NULL) {
+		if (q->n == QUERY_OPTS_MAX)
+			return -1;
+		q->opt[q->n] = (const char *)coap_opt_value(opt);
+		q->len[q->n++] = coap_opt_length(opt);
+	}
+	return 0;
+}
+
+/* The value of a uint option, or -1 when absent. */
+static long
+uint_option(const coap_pdu_t *req, coap_option_num_t num)
+{
+	coap_opt_iterator_t	 oi;
+	coap_opt_t		*opt = coap_check_option(req, num, &oi);
+
+	if (opt == NULL)
+		return -1;
+	return (long)coap_decode_var_bytes(coap_opt_value(opt),
+	    coap_opt_length(opt));
+}
+
+static void
+respond(coap_pdu_t *resp, unsigned int code, const char *diag)
+{
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(code));
+	if (diag != NULL)
+		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
+}
+
+static void
+respond_max_age(coap_pdu_t *resp, unsigned int code, unsigned int max_age,
+    const char *diag)
+{
+	uint8_t buf[4];
+
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(code));
+	coap_add_option(resp, COAP_OPTION_MAXAGE,
+	    coap_encode_var_safe(buf, sizeof(buf), max_age), buf);
+	if (diag != NULL)
+		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
+}
+
+static void
+respond_result(coap_pdu_t *resp, enum rd_result r)
+{
+	switch (r) {
+	case RD_OK:
+	case RD_CREATED:
+		break;
+	case RD_ENOTFOUND:
+		respond(resp, 404, NULL);
+		break;
+	case RD_EINVAL:
+		respond(resp, 400, rd_result_text(r));
+		break;
+	case RD_ETOOLARGE:
+		respond(resp, 413, rd_result_text(r));
+		break;
+	case RD_EFULL:
+		respond_max_age(resp, 503, MAX_AGE_FULL, rd_result_text(r));
+		break;
+	case RD_EBUSY:
+		respond_max_age(resp, 503, MAX_AGE_BUSY, rd_result_text(r));
+		break;
+	case RD_EFAIL:
+		respond(resp, 500, NULL);
+		break;
+	}
+}
+
+/*
+ * The base a registration from this session would have without "base":
+ * coap:// or coaps:// and the source address, never a zone ID. NULL for
+ * TCP and TLS, whose source ports are ephemeral.
+ */
+static char *
+implicit_base(const coap_session_t *ses)
+{
+	const coap_address_t	*ra = coap_session_get_addr_remote(ses);
+	coap_proto_t		 proto = coap_session_get_proto(ses);
+	const char		*scheme;
+	char			 host[INET6_ADDRSTRLEN], out[96];
+	unsigned int		 port, dflt;
+
+	if (proto == COAP_PROTO_UDP) {
+		scheme = "coap";
+		dflt = 5683;
+	} else if (proto == COAP_PROTO_DTLS) {
+		scheme = "coaps";
+		dflt = 5684;
+	} else
+		return NULL;
+	if (ra->addr.sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &ra->addr.sin.sin_addr, host, sizeof(host));
+		port = ntohs(ra->addr.sin.sin_port);
+		snprintf(out, sizeof(out), "%s://%s", scheme, host);
+	} else if (ra->addr.sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &ra->addr.sin6.sin6_addr, host,
+		    sizeof(host));
+		port = ntohs(ra->addr.sin6.sin6_port);
+		snprintf(out, sizeof(out), "%s://[%s]", scheme, host);
+	} else
+		return NULL;
+	if (port != dflt) {
+		size_t n = strlen(out);
+
+		snprintf(out + n, sizeof(out) - n, ":%u", port);
+	}
+	return strdup(out);
+}
+
+/* The whole body, or NULL with the response already set. */
+static const uint8_t *
+get_body(const coap_pdu_t *req, coap_pdu_t *resp, size_t max, size_t *len)
+{
+	const uint8_t	*data = NULL;
+	size_t		 offset = 0, total = 0;
+
+	*len = 0;
+	if (!coap_get_data_large(req, len, &data, &offset, &total))
+		return (const uint8_t *)"";
+	if (offset != 0 || total != *len || *len > max) {
+		uint8_t buf[4];
+
+		/* Bodies over one block are refused for now, with the cap. */
+		coap_add_option(resp, COAP_OPTION_SIZE1,
+		    coap_encode_var_safe(buf, sizeof(buf), (unsigned int)max),
+		    buf);
+		respond(resp, 413, "body too large");
+		return NULL;
+	}
+	return data;
+}
+
+static void
+log_change(const char *what, const coap_session_t *ses,
+    const struct rd_request *req, uint64_t id)
+{
+	log_info("rd", "%s ep=%s%s%s location=%" PRIu64 " by %s", what,
+	    req->ep ? req->ep : "-", req->d ? " d=" : "", req->d ? req->d : "",
+	    id, listen_session_principal(ses)->name);
+}
+
+static void
+add_location(coap_pdu_t *resp, const char *path, uint64_t id)
+{
+	char	 copy[80], num[24];
+	char	*seg, *save;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	for (seg = strtok_r(copy, "/", &save); seg;
+	    seg = strtok_r(NULL, "/", &save))
+		coap_add_option(resp, COAP_OPTION_LOCATION_PATH, strlen(seg),
+		    (const uint8_t *)seg);
+	snprintf(num, sizeof(num), "%" PRIu64, id);
+	coap_add_option(resp, COAP_OPTION_LOCATION_PATH, strlen(num),
+	    (const uint8_t *)num);
+}
+
+static void
+hnd_register(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	struct rd_coap		*rc = coap_resource_get_userdata(res);
+	struct rd_request	 r;
+	struct query		 q;
+	struct lf_doc		 links;
+	struct lf_error		 lerr;
+	const uint8_t		*body;
+	const char		*err;
+	char			*con;
+	size_t			 len;
+	long			 cf = uint_option(req, COAP_OPTION_CONTENT_FORMAT);
+	uint64_t		 id = 0;
+	enum rd_result		 result;
+	enum lf_status		 ls;
+
+	if ((body = get_body(req, resp, rc->max_payload, &len)) == NULL)
+		return;
+	if ((cf != -1 && cf != CF_LINK_FORMAT) || (cf == -1 && len > 0)) {
+		respond(resp, 415, "registrations are application/link-format");
+		return;
+	}
+	if (get_queries(req, &q) == -1 ||
+	    rd_request_parse(q.opt, q.len, q.n, &r, &err) == -1) {
+		respond(resp, 400, q.n == QUERY_OPTS_MAX ? "too many options" :
+		    err);
+		return;
+	}
+	if (r.ep == NULL) {
+		respond(resp, 400, "ep is missing");
+		goto done;
+	}
+	con = implicit_base(ses);
+	if (r.base == NULL && con == NULL) {
+		respond(resp, 400, "base is needed over TCP and TLS");
+		goto done;
+	}
+	ls = lf_parse((const char *)body, len, &rc->lf_lim, &links, &lerr);
+	if (ls != LF_OK) {
+		char diag[128];
+
+		snprintf(diag, sizeof(diag), "link-format: %s at byte %zu",
+		    lerr.msg, lerr.offset);
+		respond(resp, ls == LF_ELIMIT ? 413 : 400, diag);
+		free(con);
+		goto done;
+	}
+	result = rd_register(rc->rd, &r, &links, con,
+	    listen_session_principal(ses)->name, rd_coap_now_ms(),
+	    (int64_t)time(NULL), &id);
+	lf_doc_free(&links);
+	free(con);
+	if (result == RD_OK || result == RD_CREATED) {
+		/* The same location and code for a registration repeated. */
+		add_location(resp, rc->rd_path, id);
+		respond(resp, 201, NULL);
+		log_change(result == RD_CREATED ? "registered" :
+		    "registered again", ses, &r, id);
+		rd_coap_schedule(rc);
+	} else
+		respond_result(resp, result);
+done:
+	rd_request_free(&r);
+}
+
+/* The registration id a request path names, or 0 when it names none. */
+static uint64_t
+registration_id(const struct rd_coap *rc, const coap_pdu_t *req)
+{
+	coap_opt_iterator_t	 oi;
+	coap_opt_filter_t	 f;
+	coap_opt_t		*opt;
+	struct buf		 b;
+	uint64_t		 id = 0;
+	size_t			 plen = strlen(rc->rd_path);
+
+	buf_init(&b, 256);
+	coap_option_filter_clear(&f);
+	coap_option_filter_set(&f, COAP_OPTION_URI_PATH);
+	coap_option_iterator_init(req, &oi, &f);
+	while ((opt = coap_option_next(&oi)) != NULL)
+		if (buf_addc(&b, '/') == -1 || buf_add(&b,
+		    coap_opt_value(opt), coap_opt_length(opt)) == -1)
+			goto done;
+	if (b.len > plen + 1 && b.len <= plen + 21 &&
+	    memcmp(b.data, rc->rd_path, plen) == 0 && b.data[plen] == '/' &&
+	    b.data[plen + 1] != '0') {
+		const char *p = b.data + plen + 1;
+
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (id > (UINT64_MAX - 9) / 10) {
+				id = 0;
+				break;
+			}
+			id = id * 10 + (uint64_t)(*p - '0');
+		}
+		if (*p != '\0')
+			id = 0;
+	}
+done:
+	buf_free(&b);
+	return id;
+}
+
+static void
+hnd_update(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	struct rd_coap		*rc = coap_resource_get_userdata(res);
+	uint64_t		 id = registration_id(rc, req);
+	struct rd_request	 r;
+	struct query		 q;
+	const char		*err;
+	const uint8_t		*data;
+	size_t			 len;
+	char			*con;
+	enum rd_result		 result;
+
+	if (id == 0) {
+		respond(resp, 404, NULL);
+		return;
+	}
+	if (coap_get_data(req, &len, &data) && len > 0) {
+		respond(resp, 400, "an update has no payload");
+		return;
+	}
+	if (get_queries(req, &q) == -1 ||
+	    rd_request_parse(q.opt, q.len, q.n, &r, &err) == -1) {
+		respond(resp, 400, q.n == QUERY_OPTS_MAX ? "too many options" :
+		    err);
+		return;
+	}
+	con = implicit_base(ses);
+	result = rd_update(rc->rd, id, &r, con, rd_coap_now_ms(),
+	    (int64_t)time(NULL));
+	free(con);
+	if (result == RD_OK) {
+		respond(resp, 204, NULL);
+		log_debug("rd", "location %" PRIu64 " updated by %s", id,
+		    listen_session_principal(ses)->name);
+		rd_coap_schedule(rc);
+	} else
+		respond_result(resp, result);
+	rd_request_free(&r);
+}
+
+static void
+hnd_delete(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	struct rd_coap	*rc = coap_resource_get_userdata(res);
+	uint64_t	 id = registration_id(rc, req);
+	enum rd_result	 result;
+
+	if (id == 0) {
+		respond(resp, 404, NULL);
+		return;
+	}
+	result = rd_remove(rc->rd, id);
+	if (result == RD_OK) {
+		respond(resp, 202, NULL);
+		log_info("rd", "location %" PRIu64 " removed by %s", id,
+		    listen_session_principal(ses)->name);
+		rd_coap_schedule(rc);
+	} else
+		respond_result(resp, result);
+}
+
+/* Any other method on a registration resource, or any unknown path. */
+static void
+hnd_other(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	struct rd_coap *rc = coap_resource_get_userdata(res);
+	uint64_t id = registration_id(rc, req);
+
+	respond(resp, id && rd_registry_find_id(&rc->rd->reg, id) ? 405 : 404,
+	    NULL);
+}
+
+static void
+free_payload(coap_session_t *ses, void *p)
+{
+	free(p);
+}
+
+static void
+hnd_lookup(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp,
+    enum rd_lookup_kind kind)
+{
+	struct rd_coap	*rc = coap_resource_get_userdata(res);
+	long		 accept = uint_option(req, COAP_OPTION_ACCEPT);
+	struct rd_query	 rq;
+	struct query	 q;
+	struct buf	 b;
+	const char	*err;
+	size_t		 len;
+	char		*data;
+
+	if (accept != -1 && accept != CF_LINK_FORMAT) {
+		respond(resp, 406, "lookups are application/link-format");
+		return;
+	}
+	if (get_queries(req, &q) == -1 ||
+	    rd_query_parse(q.opt, q.len, q.n, &rq, &err) == -1) {
+		respond(resp, 400, q.n == QUERY_OPTS_MAX ? "too many options" :
+		    err);
+		return;
+	}
+	buf_init(&b, rc->max_response);
+	if (rd_lookup(&rc->rd->reg, kind, &rq, rc->rd_path, &b) == -1) {
+		respond(resp, b.overflow ? 400 : 500, b.overflow ?
+		    "the result is larger than max-response-size: use count "
+		    "and page" : NULL);
+		buf_free(&b);
+		rd_query_free(&rq);
+		return;
+	}
+	rd_query_free(&rq);
+	len = b.len;
+	data = buf_release(&b);
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
+	/* Blocks of a large result are cut by libcoap from this copy. */
+	if (!coap_add_data_large_response(res, ses, req, resp, qs,
+	    CF_LINK_FORMAT, -1, 0, len, (const uint8_t *)data, free_payload,
+	    data)) {
+		free(data);
+		respond(resp, 500, NULL);
+	}
+}
+
+static void
+hnd_lookup_ep(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	hnd_lookup(res, ses, req, qs, resp, RD_LOOKUP_EP);
+}
+
+static void
+hnd_lookup_res(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	hnd_lookup(res, ses, req, qs, resp, RD_LOOKUP_RES);
+}
+
+static coap_resource_t *
+make_resource(coap_context_t *ctx, struct rd_coap *rc, const char *path,
+    const char *rt)
+{
+	coap_str_const_t	*p = coap_new_str_const((const uint8_t *)path + 1,
+				    strlen(path) - 1);
+	coap_resource_t		*r;
+
+	if (p == NULL ||
+	    (r = coap_resource_init(p, COAP_RESOURCE_FLAGS_RELEASE_URI)) ==
+	    NULL) {
+		coap_delete_str_const(p);
+		return NULL;
+	}
+	coap_resource_set_userdata(r, rc);
+	coap_add_attr(r, coap_make_str_const("rt"), coap_make_str_const(rt), 0);
+	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const("40"),
+	    0);
+	coap_add_resource(ctx, r);
+	return r;
+}
+
+void
+rd_coap_attach(coap_context_t *ctx, void *arg)
+{
+	struct rd_coap	*rc = arg;
+	coap_resource_t	*r;
+
+	if ((r = make_resource(ctx, rc, rc->rd_path, "\"core.rd\"")) != NULL)
+		coap_register_handler(r, COAP_REQUEST_POST, hnd_register);
+	if ((r = make_resource(ctx, rc, rc->ep_path,
+	    "\"core.rd-lookup-ep\"")) != NULL)
+		coap_register_handler(r, COAP_REQUEST_GET, hnd_lookup_ep);
+	if ((r = make_resource(ctx, rc, rc->res_path,
+	    "\"core.rd-lookup-res\"")) != NULL)
+		coap_register_handler(r, COAP_REQUEST_GET, hnd_lookup_res);
+	/* Registration resources are not libcoap resources: one per
+	 * registration would cost more than the registration itself. */
+	if ((r = coap_resource_unknown_init(hnd_other)) != NULL) {
+		coap_resource_set_userdata(r, rc);
+		coap_register_handler(r, COAP_REQUEST_POST, hnd_update);
+		coap_register_handler(r, COAP_REQUEST_DELETE, hnd_delete);
+		coap_register_handler(r, COAP_REQUEST_GET, hnd_other);
+		coap_add_resource(ctx, r);
+	}
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct rd_coap *rc = arg;
+
+	rd_expire(rc->rd, rd_coap_now_ms());
+	rd_coap_schedule(rc);
+}
+
+void
+rd_coap_schedule(struct rd_coap *rc)
+{
+	uint64_t	next = rd_registry_next_deadline(&rc->rd->reg);
+	uint64_t	now = rd_coap_now_ms();
+	struct timeval	tv;
+
+	if (next == UINT64_MAX) {
+		evtimer_del(rc->timer);
+		return;
+	}
+	next = next > now ? next - now : 0;
+	tv.tv_sec = (time_t)(next / 1000);
+	tv.tv_usec = (suseconds_t)(next % 1000) * 1000;
+	evtimer_add(rc->timer, &tv);
+}
+
+void
+rd_coap_reconfigure(struct rd_coap *rc, const struct config *c)
+{
+	rc->max_payload = c->max_payload;
+	rc->max_response = c->max_response;
+	rc->lf_lim.max_links = c->rd_max_links + 1;	/* then 4.13 */
+	rc->rd->lim.max_registrations = c->rd_max_registrations;
+	rc->rd->lim.max_links = c->rd_max_links;
+}
+
+struct rd_coap *
+rd_coap_new(struct rd *rd, const struct config *c, struct event_base *base)
+{
+	struct rd_coap		*rc;
+	const struct lf_limits	 lim = LF_LIMITS_DEFAULT;
+
+	if ((rc = calloc(1, sizeof(*rc))) == NULL)
+		return NULL;
+	rc->rd = rd;
+	rc->lf_lim = lim;
+	if ((rc->rd_path = strdup(c->rd_path)) == NULL ||
+	    (rc->ep_path = strdup(c->rd_lookup_ep_path)) == NULL ||
+	    (rc->res_path = strdup(c->rd_lookup_res_path)) == NULL ||
+	    (rc->timer = evtimer_new(base, on_timer, rc)) == NULL) {
+		rd_coap_free(rc);
+		return NULL;
+	}
+	rd_coap_reconfigure(rc, c);
+	return rc;
+}
+
+void
+rd_coap_free(struct rd_coap *rc)
+{
+	if (rc == NULL)
+		return;
+	if (rc->timer)
+		event_free(rc->timer);
+	free(rc->rd_path);
+	free(rc->ep_path);
+	free(rc->res_path);
+	free(rc);
+}

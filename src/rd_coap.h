@@ -1,0 +1,30 @@
+/*
+ * rd_coap: the Resource Directory's CoAP face. Turns requests on the
+ * directory, its lookups and the registration resources into calls on rd
+ * and the results into response codes, options and payloads. Owns the
+ * lifetime timer on the event loop. Thin: parsing and rules live in the
+ * pure modules.
+ */
+#ifndef COREHUB_RD_COAP_H
+#define COREHUB_RD_COAP_H
+
+#include <coap3/coap.h>
+
+struct config;
+struct event_base;
+struct rd;
+struct rd_coap;
+
+struct rd_coap	*rd_coap_new(struct rd *rd, const struct config *c,
+		    struct event_base *base);
+/* Registers the resources on one context (a listen_foreach callback). */
+void		 rd_coap_attach(coap_context_t *ctx, void *rc);
+/* Re-arms the lifetime timer after changes made outside a request. */
+void		 rd_coap_schedule(struct rd_coap *rc);
+/* Limits that SIGHUP may change. */
+void		 rd_coap_reconfigure(struct rd_coap *rc, const struct config *c);
+void		 rd_coap_free(struct rd_coap *rc);
+/* Monotonic milliseconds, the clock of every lifetime. */
+uint64_t	 rd_coap_now_ms(void);
+
+#endif
