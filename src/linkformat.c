@@ -277,8 +277,8 @@ validate_input(struct parser *p)
 	}
 	/*
 	 * Bad UTF-8 and controls are refused up front, except the blanks
-	 * and line breaks the grammar allows after a comma (documents are
-	 * often wrapped that way); it refuses them anywhere else.
+	 * and line breaks the grammar allows after a comma and at the end
+	 * (documents are often wrapped that way); it refuses them elsewhere.
 	 */
 	for (size_t i = 0, start = 0; i <= p->len; i++) {
 		if (i < p->len && s[i] != '\r' && s[i] != '\n' && s[i] != '\t')
@@ -332,6 +332,14 @@ lf_parse(const char *text, size_t len, const struct lf_limits *lim,
 		memset(l, 0, sizeof(*l));
 		if ((rc = parse_link(&p, l)) != LF_OK)
 			goto fail;
+		/* Files end in a line break: blanks at the very end are fine. */
+		if (p.pos < p.len && p.s[p.pos] != ',') {
+			size_t at = p.pos;
+
+			skip_space(&p);
+			if (p.pos < p.len)
+				p.pos = at;
+		}
 		if (p.pos == p.len)
 			break;
 		if (p.s[p.pos] != ',') {

@@ -26,8 +26,22 @@
 #define MAX_AGE_FULL	60	/* seconds a client waits at the cap */
 #define MAX_AGE_BUSY	5	/* seconds a client waits for the store */
 
+/*
+ * A registration body arriving in Block1 blocks, reassembled here under
+ * max-payload: libcoap's single-body mode would size it from Size1.
+ */
+#define PARTIALS_MAX	64
+#define PARTIAL_TTL_MS	60000
+
+struct partial {
+	coap_session_t	*ses;
+	struct buf	 body;
+	uint64_t	 last_ms;
+};
+
 struct rd_coap {
 	struct rd	*rd;
+	struct partial	 partials[PARTIALS_MAX];
 	struct event	*timer;
 	char		*rd_path, *ep_path, *res_path;
 	size_t		 max_payload;
@@ -174,27 +188,103 @@ implicit_base(const coap_session_t *ses)
 	return strdup(out);
 }
 
-/* The whole body, or NULL with the response already set. */
-static const uint8_t *
-get_body(const coap_pdu_t *req, coap_pdu_t *resp, size_t max, size_t *len)
+static void
+partial_drop(struct partial *p)
 {
-	const uint8_t	*data = NULL;
-	size_t		 offset = 0, total = 0;
+	buf_free(&p->body);
+	p->ses = NULL;
+}
 
-	*len = 0;
-	if (!coap_get_data_large(req, len, &data, &offset, &total))
-		return (const uint8_t *)"";
-	if (offset != 0 || total != *len || *len > max) {
-		uint8_t buf[4];
+/* The session's body in progress, or a free (or the oldest) slot. */
+static struct partial *
+partial_find(struct rd_coap *rc, const coap_session_t *ses, int create)
+{
+	struct partial	*slot = NULL;
+	uint64_t	 now = rd_coap_now_ms();
 
-		/* Bodies over one block are refused for now, with the cap. */
-		coap_add_option(resp, COAP_OPTION_SIZE1,
-		    coap_encode_var_safe(buf, sizeof(buf), (unsigned int)max),
-		    buf);
-		respond(resp, 413, "body too large");
-		return NULL;
+	for (size_t i = 0; i < PARTIALS_MAX; i++) {
+		struct partial *p = &rc->partials[i];
+
+		if (p->ses != NULL && now - p->last_ms > PARTIAL_TTL_MS)
+			partial_drop(p);
+		if (p->ses == ses && ses != NULL)
+			return p;
+		if (slot == NULL || (slot->ses != NULL && (p->ses == NULL ||
+		    p->last_ms < slot->last_ms)))
+			slot = p;
 	}
-	return data;
+	if (!create)
+		return NULL;
+	partial_drop(slot);
+	return slot;
+}
+
+static void
+too_large(coap_pdu_t *resp, size_t max)
+{
+	uint8_t buf[4];
+
+	coap_add_option(resp, COAP_OPTION_SIZE1,
+	    coap_encode_var_safe(buf, sizeof(buf), (unsigned int)max), buf);
+	respond(resp, 413, "body too large");
+}
+
+enum body_state {
+	BODY_ERROR = -1,	/* the response is set */
+	BODY_MORE = 0,		/* a block was taken; 2.31 is set */
+	BODY_DONE = 1
+};
+
+/*
+ * The request body, whole. A body in several blocks is gathered per
+ * session; *held is then the partial to drop once the body is used.
+ */
+static enum body_state
+get_body(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, const uint8_t **data, size_t *len,
+    struct partial **held)
+{
+	size_t		 offset = 0, total = 0;
+	struct partial	*p;
+
+	*held = NULL;
+	*len = 0;
+	*data = (const uint8_t *)"";
+	if (!coap_get_data_large(req, len, data, &offset, &total))
+		return BODY_DONE;
+	if (offset == 0 && total == *len) {
+		if (*len > rc->max_payload) {
+			too_large(resp, rc->max_payload);
+			return BODY_ERROR;
+		}
+		return BODY_DONE;
+	}
+	p = partial_find(rc, ses, offset == 0);
+	if (offset == 0) {
+		partial_drop(p);
+		buf_init(&p->body, rc->max_payload);
+		p->ses = ses;
+	}
+	if (p == NULL || offset != p->body.len) {
+		if (p != NULL)
+			partial_drop(p);
+		respond(resp, 408, "blocks out of order");
+		return BODY_ERROR;
+	}
+	if (total > rc->max_payload || buf_add(&p->body, *data, *len) == -1) {
+		partial_drop(p);
+		too_large(resp, rc->max_payload);
+		return BODY_ERROR;
+	}
+	p->last_ms = rd_coap_now_ms();
+	if (total > offset + *len) {
+		coap_pdu_set_code(resp, COAP_RESPONSE_CODE(231));
+		return BODY_MORE;
+	}
+	*data = (const uint8_t *)(p->body.data ? p->body.data : "");
+	*len = p->body.len;
+	*held = p;
+	return BODY_DONE;
 }
 
 static void
@@ -231,6 +321,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	struct query		 q;
 	struct lf_doc		 links;
 	struct lf_error		 lerr;
+	struct partial		*held;
 	const uint8_t		*body;
 	const char		*err;
 	char			*con;
@@ -240,17 +331,18 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	enum rd_result		 result;
 	enum lf_status		 ls;
 
-	if ((body = get_body(req, resp, rc->max_payload, &len)) == NULL)
+	if (get_body(rc, ses, req, resp, &body, &len, &held) != BODY_DONE)
 		return;
+	memset(&r, 0, sizeof(r));
 	if ((cf != -1 && cf != CF_LINK_FORMAT) || (cf == -1 && len > 0)) {
 		respond(resp, 415, "registrations are application/link-format");
-		return;
+		goto done;
 	}
 	if (get_queries(req, &q) == -1 ||
 	    rd_request_parse(q.opt, q.len, q.n, &r, &err) == -1) {
 		respond(resp, 400, q.n == QUERY_OPTS_MAX ? "too many options" :
 		    err);
-		return;
+		goto done;
 	}
 	if (r.ep == NULL) {
 		respond(resp, 400, "ep is missing");
@@ -286,6 +378,8 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	} else
 		respond_result(resp, result);
 done:
+	if (held != NULL)
+		partial_drop(held);
 	rd_request_free(&r);
 }
 
@@ -579,6 +673,8 @@ rd_coap_free(struct rd_coap *rc)
 {
 	if (rc == NULL)
 		return;
+	for (size_t i = 0; i < PARTIALS_MAX; i++)
+		partial_drop(&rc->partials[i]);
 	if (rc->timer)
 		event_free(rc->timer);
 	free(rc->rd_path);

@@ -116,4 +116,24 @@ expect "update removed" "$(coap_code "$U/rd/1" -m post)" 4.04
 expect "not a registration" "$(coap_code "$U/rd/abc" -m delete)" 4.04
 ok "update (2.04, 4.04, 4.00) and removal (2.02 then 4.04)"
 
+# --- block-wise: a registration in 64-byte blocks, a lookup in blocks
+i=0; big=
+while [ $i -lt 60 ]; do
+	big="$big${big:+,}</sensor/$i>;rt=\"temperature-c\";if=\"sensor\""
+	i=$((i + 1))
+done
+printf '%s\n' "$big" > "$TMP/big.lf"
+trace=$(coap_trace "$U/rd?ep=big&base=coap://[2001:db8::b]" -m post -t 40 \
+    -b 64 -f "$TMP/big.lf")
+echo "$trace" | grep -q 'c:2.31 .*Block1:1/M/64' || fail "no 2.31 Continue"
+echo "$trace" | grep -q 'c:2.01 ' || fail "block-wise registration: $(echo "$trace" | grep c:4)"
+n=$(coap "$U/rd-lookup/res?ep=big" -b 256 | tr ',' '\n' | grep -c '/sensor/')
+expect "block-wise lookup" "$n" 60
+coap_trace "$U/rd-lookup/res?ep=big" -b 256 | grep -q 'Block2:1/M/256' ||
+	fail "the lookup did not come in blocks"
+head -c 70000 /dev/zero | tr '\0' 'a' > "$TMP/huge"
+trace=$(coap_trace "$U/rd?ep=huge&base=coap://h" -m post -t 40 -b 1024 -f "$TMP/huge")
+echo "$trace" | grep -q 'c:4.13 .*Size1:65536' || fail "oversized body: $trace"
+ok "block-wise registration and lookup; 4.13 with Size1 over max-payload"
+
 stop_daemon 10

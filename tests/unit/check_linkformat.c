@@ -68,6 +68,8 @@ START_TEST(values_and_quoting)
 	    "<coap://[2001:db8::1]/x>;anchor=\"/a\";rel=describedby");
 	/* Line breaks after commas, as documents are often wrapped. */
 	round_trip("</a>,\r\n </b>,\n\t</c>", "</a>,</b>,</c>");
+	round_trip("</a>;rt=x\n", "</a>;rt=x");
+	round_trip("</a>\r\n", "</a>");
 	ck_assert_int_eq(parse("</a>;if=sensor;if=actuator"), LF_OK);
 	ck_assert_uint_eq(doc.links[0].nattrs, 2);
 }
@@ -80,7 +82,7 @@ START_TEST(syntax_errors)
 		"</a>;rt=\"x", "</a>;rt=\"x\\", "</a> ;rt=x", "</a>; rt=x",
 		"</a>,,</b>", "</a b>", "<</a>", "</a>;rt=a b", "</a>;rt=\"a\"b",
 		"</a>;rt=a,b", "</\x01>", "</a>;rt=\"\x7f\"", "</a>\n,</b>",
-		"</a\xc3>", "</a\xc0\xaf>", "</a\xed\xa0\x80>", "</a>;r*t=x",
+		"</a\xc3>", "</a> </b>", "</a>\n;rt=x", "</a\xc0\xaf>", "</a\xed\xa0\x80>", "</a>;r*t=x",
 		"</a>;rt=\"\\\n\"",
 	};
 
