@@ -292,6 +292,12 @@ kw_rd_max_links(struct parser *p, int argc, char **argv)
 }
 
 static void
+kw_rd_max_observers(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->rd_max_observers, argv[1], 0, 1000000, argv[0]);
+}
+
+static void
 kw_rd_max_registrations(struct parser *p, int argc, char **argv)
 {
 	set_uint(p, &p->c->rd_max_registrations, argv[1], 1, 10000000,
@@ -590,6 +596,7 @@ static const struct keyword top_keywords[] = {
 	{ "rd-lookup-ep-path",	1, 1, kw_rd_lookup_ep_path },
 	{ "rd-lookup-res-path",	1, 1, kw_rd_lookup_res_path },
 	{ "rd-max-links",	1, 1, kw_rd_max_links },
+	{ "rd-max-observers",	1, 1, kw_rd_max_observers },
 	{ "rd-max-registrations", 1, 1, kw_rd_max_registrations },
 	{ "rd-path",		1, 1, kw_rd_path },
 	{ "session-timeout",	1, 1, kw_session_timeout },
@@ -784,6 +791,7 @@ config_defaults(struct config *c)
 	c->rd_max_registrations = 100000;
 	c->rd_max_links = 256;
 	c->rd_grace = 3600;
+	c->rd_max_observers = 1024;
 }
 
 /* Checks that need the whole file: each listener can actually work. */
@@ -977,6 +985,7 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "rd-max-registrations %u\n", c->rd_max_registrations);
 	fprintf(out, "rd-max-links %u\n", c->rd_max_links);
 	fprintf(out, "rd-grace %u\n", c->rd_grace);
+	fprintf(out, "rd-max-observers %u\n", c->rd_max_observers);
 	TAILQ_FOREACH(l, &c->listeners, entry)
 		print_listener(l, out);
 }

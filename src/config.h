@@ -68,6 +68,7 @@ struct config {
 	unsigned int		 rd_max_registrations;
 	unsigned int		 rd_max_links;
 	unsigned int		 rd_grace;		/* seconds */
+	unsigned int		 rd_max_observers;
 };
 
 /* Where the errors of a failed load go; stderr when NULL. */

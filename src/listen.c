@@ -10,6 +10,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "observe.h"
 #include "principal.h"
 #include "psk.h"
 
@@ -170,11 +171,19 @@ event_cb(coap_session_t *ses, const coap_event_t event)
 	case COAP_EVENT_SERVER_SESSION_DEL:
 		/* The next handshake on this session sets it again. */
 		session_clear_principal(ses);
+		observe_session_closed(ses);
 		break;
 	default:
 		break;
 	}
 	return 0;
+}
+
+static void
+nack_cb(coap_session_t *ses, const coap_pdu_t *sent,
+    const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+	observe_nack(ses, sent);
 }
 
 static int
@@ -312,6 +321,7 @@ listener_setup(struct listener *l, struct config_listener *cl,
 	/* Bodies are reassembled by corehub, never sized from Size1. */
 	coap_context_set_block_mode(l->ctx, COAP_BLOCK_USE_LIBCOAP);
 	coap_register_event_handler(l->ctx, event_cb);
+	coap_register_nack_handler(l->ctx, nack_cb);
 	apply_limits(l->ctx, c);
 	if (l->psk != NULL && setup_psk(l) == -1) {
 		log_err("listen", "%s: cannot set up PSK", cl->uri);

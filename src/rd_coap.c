@@ -15,6 +15,7 @@
 #include "linkformat.h"
 #include "listen.h"
 #include "log.h"
+#include "observe.h"
 #include "principal.h"
 #include "rd.h"
 #include "rd_coap.h"
@@ -39,8 +40,17 @@ struct partial {
 	uint64_t	 last_ms;
 };
 
+/* One observer of a lookup: its query and what it was last sent. */
+struct lookup_obs {
+	enum rd_lookup_kind	kind;
+	struct rd_query		q;
+	uint64_t		hash;
+};
+
 struct rd_coap {
 	struct rd	*rd;
+	struct obs_set	*observers;
+	struct event	*notify_ev;
 	struct partial	 partials[PARTIALS_MAX];
 	struct event	*timer;
 	char		*rd_path, *ep_path, *res_path;
@@ -504,19 +514,82 @@ free_payload(coap_session_t *ses, void *p)
 	free(p);
 }
 
+/* FNV-1a: a change of result is a change of hash. */
+static uint64_t
+hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void
+lookup_obs_free(void *p)
+{
+	struct lookup_obs *lo = p;
+
+	if (lo != NULL) {
+		rd_query_free(&lo->q);
+		free(lo);
+	}
+}
+
+/* Renders a lookup; NULL (and the response set) when it cannot. */
+static char *
+render(struct rd_coap *rc, enum rd_lookup_kind kind, const struct rd_query *q,
+    size_t *len, unsigned int *code, const char **diag)
+{
+	struct buf b;
+
+	buf_init(&b, rc->max_response);
+	if (rd_lookup(&rc->rd->reg, kind, q, rc->rd_path, &b) == -1) {
+		*code = b.overflow ? 400 : 500;
+		*diag = b.overflow ? "the result is larger than "
+		    "max-response-size: use count and page" : NULL;
+		buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return buf_release(&b);
+}
+
+/* Registers an observer of this lookup; the query moves into it. */
+static void
+observe_lookup(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, enum rd_lookup_kind kind, struct rd_query *q,
+    const char *data, size_t len)
+{
+	struct lookup_obs *lo;
+
+	if ((lo = calloc(1, sizeof(*lo))) == NULL)
+		return;
+	lo->kind = kind;
+	lo->q = *q;
+	memset(q, 0, sizeof(*q));
+	lo->hash = hash_bytes(data, len);
+	if (obs_add(rc->observers, ses, req, resp, lo) == NULL)
+		log_debug("rd", "observer not added: %zu already",
+		    obs_set_count(rc->observers));
+}
+
 static void
 hnd_lookup(coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp,
     enum rd_lookup_kind kind)
 {
-	struct rd_coap	*rc = coap_resource_get_userdata(res);
-	long		 accept = uint_option(req, COAP_OPTION_ACCEPT);
-	struct rd_query	 rq;
-	struct query	 q;
-	struct buf	 b;
-	const char	*err;
-	size_t		 len;
-	char		*data;
+	struct rd_coap		*rc = coap_resource_get_userdata(res);
+	long			 accept = uint_option(req, COAP_OPTION_ACCEPT);
+	enum obs_request	 ob = obs_request_kind(req);
+	struct rd_query		 rq;
+	struct query		 q;
+	const char		*err;
+	size_t			 len;
+	unsigned int		 code;
+	char			*data;
 
 	if (accept != -1 && accept != CF_LINK_FORMAT) {
 		respond(resp, 406, "lookups are application/link-format");
@@ -528,18 +601,16 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 		    err);
 		return;
 	}
-	buf_init(&b, rc->max_response);
-	if (rd_lookup(&rc->rd->reg, kind, &rq, rc->rd_path, &b) == -1) {
-		respond(resp, b.overflow ? 400 : 500, b.overflow ?
-		    "the result is larger than max-response-size: use count "
-		    "and page" : NULL);
-		buf_free(&b);
+	if ((data = render(rc, kind, &rq, &len, &code, &err)) == NULL) {
+		respond(resp, code, err);
 		rd_query_free(&rq);
 		return;
 	}
+	if (ob == OBS_DEREGISTER)
+		obs_remove_request(rc->observers, ses, req);
+	else if (ob == OBS_REGISTER)
+		observe_lookup(rc, ses, req, resp, kind, &rq, data, len);
 	rd_query_free(&rq);
-	len = b.len;
-	data = buf_release(&b);
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	/* Blocks of a large result are cut by libcoap from this copy. */
 	if (!coap_add_data_large_response(res, ses, req, resp, qs,
@@ -548,6 +619,54 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 		free(data);
 		respond(resp, 500, NULL);
 	}
+}
+
+/* Runs one observer's lookup again; notifies it if the result changed. */
+static void
+check_observer(struct obs *o, void *arg)
+{
+	struct rd_coap		*rc = arg;
+	struct lookup_obs	*lo = obs_app(o);
+	const char		*diag;
+	unsigned int		 code;
+	size_t			 len;
+	char			*data;
+	uint64_t		 h;
+
+	if ((data = render(rc, lo->kind, &lo->q, &len, &code, &diag)) ==
+	    NULL) {
+		obs_notify(rc->observers, o, code, 0, (const uint8_t *)diag,
+		    diag ? strlen(diag) : 0);
+		return;
+	}
+	h = hash_bytes(data, len);
+	if (h != lo->hash) {
+		lo->hash = h;
+		obs_notify(rc->observers, o, 205, CF_LINK_FORMAT,
+		    (const uint8_t *)data, len);
+	}
+	free(data);
+}
+
+static void
+on_notify(evutil_socket_t fd, short what, void *arg)
+{
+	struct rd_coap *rc = arg;
+
+	obs_foreach(rc->observers, check_observer, rc);
+}
+
+/*
+ * The directory changed. Observers are checked once the current event is
+ * done, so that many changes in one pass cost one round of lookups.
+ */
+static void
+on_change(void *arg, const struct rd_reg *old, const struct rd_reg *now)
+{
+	struct rd_coap *rc = arg;
+
+	if (obs_set_count(rc->observers) > 0)
+		event_active(rc->notify_ev, EV_TIMEOUT, 0);
 }
 
 static void
@@ -594,12 +713,20 @@ rd_coap_attach(coap_context_t *ctx, void *arg)
 
 	if ((r = make_resource(ctx, rc, rc->rd_path, "\"core.rd\"")) != NULL)
 		coap_register_handler(r, COAP_REQUEST_POST, hnd_register);
+	/*
+	 * Lookups are observable, but through observe.c: libcoap 4.3.1
+	 * would notify every observer of a lookup on any change.
+	 */
 	if ((r = make_resource(ctx, rc, rc->ep_path,
-	    "\"core.rd-lookup-ep\"")) != NULL)
+	    "\"core.rd-lookup-ep\"")) != NULL) {
 		coap_register_handler(r, COAP_REQUEST_GET, hnd_lookup_ep);
+		coap_add_attr(r, coap_make_str_const("obs"), NULL, 0);
+	}
 	if ((r = make_resource(ctx, rc, rc->res_path,
-	    "\"core.rd-lookup-res\"")) != NULL)
+	    "\"core.rd-lookup-res\"")) != NULL) {
 		coap_register_handler(r, COAP_REQUEST_GET, hnd_lookup_res);
+		coap_add_attr(r, coap_make_str_const("obs"), NULL, 0);
+	}
 	/* Registration resources are not libcoap resources: one per
 	 * registration would cost more than the registration itself. */
 	if ((r = coap_resource_unknown_init(hnd_other)) != NULL) {
@@ -660,11 +787,16 @@ rd_coap_new(struct rd *rd, const struct config *c, struct event_base *base)
 	if ((rc->rd_path = strdup(c->rd_path)) == NULL ||
 	    (rc->ep_path = strdup(c->rd_lookup_ep_path)) == NULL ||
 	    (rc->res_path = strdup(c->rd_lookup_res_path)) == NULL ||
-	    (rc->timer = evtimer_new(base, on_timer, rc)) == NULL) {
+	    (rc->timer = evtimer_new(base, on_timer, rc)) == NULL ||
+	    (rc->notify_ev = evtimer_new(base, on_notify, rc)) == NULL ||
+	    (rc->observers = obs_set_new(c->rd_max_observers,
+	    lookup_obs_free)) == NULL) {
 		rd_coap_free(rc);
 		return NULL;
 	}
 	rd_coap_reconfigure(rc, c);
+	rd->changed = on_change;
+	rd->changed_arg = rc;
 	return rc;
 }
 
@@ -675,6 +807,10 @@ rd_coap_free(struct rd_coap *rc)
 		return;
 	for (size_t i = 0; i < PARTIALS_MAX; i++)
 		partial_drop(&rc->partials[i]);
+	rc->rd->changed = NULL;
+	obs_set_free(rc->observers);
+	if (rc->notify_ev)
+		event_free(rc->notify_ev);
 	if (rc->timer)
 		event_free(rc->timer);
 	free(rc->rd_path);

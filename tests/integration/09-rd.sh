@@ -23,7 +23,7 @@ expect() {
 # --- discovery (F01): one link per function, rt filtering with '*'
 wk=$(coap "$U/.well-known/core?rt=core.rd*")
 expect "discovery" "$(echo "$wk" | tr ',' '\n' | sort | tr '\n' ' ')" \
-    '</rd-lookup/ep>;ct=40;rt="core.rd-lookup-ep" </rd-lookup/res>;ct=40;rt="core.rd-lookup-res" </rd>;ct=40;rt="core.rd" '
+    '</rd-lookup/ep>;obs;ct=40;rt="core.rd-lookup-ep" </rd-lookup/res>;obs;ct=40;rt="core.rd-lookup-res" </rd>;ct=40;rt="core.rd" '
 expect "discovery of core.rd" "$(coap "$U/.well-known/core?rt=core.rd")" \
     '</rd>;ct=40;rt="core.rd"'
 expect "discovery of lookups" \
