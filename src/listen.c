@@ -179,11 +179,30 @@ event_cb(coap_session_t *ses, const coap_event_t event)
 	return 0;
 }
 
+#define NACK_HOOKS_MAX	4
+
+static listen_nack_hook	nack_hooks[NACK_HOOKS_MAX];
+
+int
+listen_add_nack_hook(listen_nack_hook fn)
+{
+	for (size_t i = 0; i < NACK_HOOKS_MAX; i++) {
+		if (nack_hooks[i] == NULL || nack_hooks[i] == fn) {
+			nack_hooks[i] = fn;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A message of ours was reset or never acknowledged. */
 static void
 nack_cb(coap_session_t *ses, const coap_pdu_t *sent,
     const coap_nack_reason_t reason, const coap_mid_t mid)
 {
 	observe_nack(ses, sent);
+	for (size_t i = 0; i < NACK_HOOKS_MAX && nack_hooks[i]; i++)
+		nack_hooks[i](ses, sent);
 }
 
 static int

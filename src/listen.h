@@ -27,6 +27,9 @@ void			 listen_close(struct listen_set *s);
 /* Service modules register their resources on every context. */
 void			 listen_foreach(struct listen_set *s,
 			    void (*fn)(coap_context_t *, void *), void *arg);
+/* Told when a message we sent was reset or never acknowledged. */
+typedef void (*listen_nack_hook)(coap_session_t *ses, const coap_pdu_t *sent);
+int			 listen_add_nack_hook(listen_nack_hook fn);
 /* The session's principal; "anon" when it has none. */
 const struct principal	*listen_session_principal(const coap_session_t *ses);
 

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "rd.h"
 #include "rd_coap.h"
+#include "rd_simple.h"
 #include "store.h"
 
 #ifndef COREHUB_CONFPATH
@@ -43,6 +44,7 @@ struct daemon {
 	struct rd		 rd;
 	int			 rd_ready;
 	struct rd_coap		*rd_coap;
+	struct rd_simple	*rd_simple;
 };
 
 static void __attribute__((noreturn))
@@ -118,6 +120,7 @@ daemon_reload(void *arg)
 		    "the next restart");
 	listen_reload(d->listeners, c);
 	rd_coap_reconfigure(d->rd_coap, c);
+	rd_simple_set_max_body(d->rd_simple, c->max_payload);
 	free(c->database);
 	c->database = strdup(d->conf->database);
 	config_free(d->conf);
@@ -151,6 +154,12 @@ open_store(struct daemon *d)
 	}
 }
 
+static void
+rd_changed(void *rc)
+{
+	rd_coap_schedule(rc);
+}
+
 /* The directory comes back from the store before anything is served. */
 static int
 start_rd(struct daemon *d)
@@ -169,7 +178,13 @@ start_rd(struct daemon *d)
 		log_err("rd", "out of memory");
 		return -1;
 	}
+	if ((d->rd_simple = rd_simple_new(&d->rd, loop_base(d->loop),
+	    d->conf->max_payload, rd_changed, d->rd_coap)) == NULL) {
+		log_err("rd", "out of memory");
+		return -1;
+	}
 	listen_foreach(d->listeners, rd_coap_attach, d->rd_coap);
+	listen_foreach(d->listeners, rd_simple_attach, d->rd_simple);
 	rd_coap_schedule(d->rd_coap);
 	return 0;
 }
@@ -200,6 +215,7 @@ static void
 teardown(struct daemon *d)
 {
 	/* Events first: they watch descriptors the contexts own. */
+	rd_simple_free(d->rd_simple);
 	rd_coap_free(d->rd_coap);
 	loop_free(d->loop);
 	listen_close(d->listeners);

@@ -46,6 +46,29 @@ rd_result_text(enum rd_result r)
 	return "?";
 }
 
+unsigned int
+rd_result_code(enum rd_result r)
+{
+	switch (r) {
+	case RD_OK:
+		return 204;
+	case RD_CREATED:
+		return 201;
+	case RD_ENOTFOUND:
+		return 404;
+	case RD_EINVAL:
+		return 400;
+	case RD_ETOOLARGE:
+		return 413;
+	case RD_EFULL:
+	case RD_EBUSY:
+		return 503;
+	case RD_EFAIL:
+		return 500;
+	}
+	return 500;
+}
+
 static enum rd_result
 from_store(enum store_write w)
 {

@@ -63,5 +63,7 @@ enum rd_result	rd_remove(struct rd *rd, uint64_t id);
 /* Handles lifetimes due at now_ms; returns the next deadline. */
 uint64_t	rd_expire(struct rd *rd, uint64_t now_ms);
 const char	*rd_result_text(enum rd_result r);
+/* The CoAP response code of a result, as 205 for 2.05. */
+unsigned int	rd_result_code(enum rd_result r);
 
 #endif

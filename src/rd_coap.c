@@ -162,8 +162,8 @@ respond_result(coap_pdu_t *resp, enum rd_result r)
  * coap:// or coaps:// and the source address, never a zone ID. NULL for
  * TCP and TLS, whose source ports are ephemeral.
  */
-static char *
-implicit_base(const coap_session_t *ses)
+char *
+rd_coap_implicit_base(const coap_session_t *ses)
 {
 	const coap_address_t	*ra = coap_session_get_addr_remote(ses);
 	coap_proto_t		 proto = coap_session_get_proto(ses);
@@ -358,7 +358,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		respond(resp, 400, "ep is missing");
 		goto done;
 	}
-	con = implicit_base(ses);
+	con = rd_coap_implicit_base(ses);
 	if (r.base == NULL && con == NULL) {
 		respond(resp, 400, "base is needed over TCP and TLS");
 		goto done;
@@ -460,7 +460,7 @@ hnd_update(coap_resource_t *res, coap_session_t *ses,
 		    err);
 		return;
 	}
-	con = implicit_base(ses);
+	con = rd_coap_implicit_base(ses);
 	result = rd_update(rc->rd, id, &r, con, rd_coap_now_ms(),
 	    (int64_t)time(NULL));
 	free(con);

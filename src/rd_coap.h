@@ -24,6 +24,11 @@ void		 rd_coap_schedule(struct rd_coap *rc);
 /* Limits that SIGHUP may change. */
 void		 rd_coap_reconfigure(struct rd_coap *rc, const struct config *c);
 void		 rd_coap_free(struct rd_coap *rc);
+/*
+ * The base a registration from ses has without "base": coap:// or
+ * coaps:// and the source address (never a zone ID); NULL over TCP/TLS.
+ */
+char		*rd_coap_implicit_base(const coap_session_t *ses);
 /* Monotonic milliseconds, the clock of every lifetime. */
 uint64_t	 rd_coap_now_ms(void);
 

@@ -93,12 +93,14 @@ coap() {
 }
 
 # Like coap, but prints the response code (e.g. 2.05), read from the
-# client's debug trace of the response; nothing if there was none.
+# client's debug trace of the response (empty ACKs aside); nothing if there
+# was none.
 coap_code() {
 	uri=$1
 	shift
 	"$COAP_CLIENT" -B 5 -v 7 "$@" "$uri" 2>&1 |
-		sed -n 's/.* c:\([0-9]\.[0-9][0-9]\) .*/\1/p' | tail -n 1
+		sed -n 's/.* c:\([0-9]\.[0-9][0-9]\) .*/\1/p' |
+		grep -v '^0\.00$' | tail -n 1
 }
 
 # The whole debug trace of one request, for option checks.

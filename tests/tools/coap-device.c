@@ -1,0 +1,273 @@
+/*
+ * coap-device: a minimal constrained device for the tests, on one UDP
+ * socket, hand-encoding CoAP so that it shares nothing with the daemon.
+ * It serves GET /.well-known/core (Block2 when asked or when the document
+ * exceeds 64 bytes a block is requested), and with -r it first sends a
+ * simple registration, POST /.well-known/rd?QUERY, from that same socket,
+ * then prints the final response code (e.g. 2.04) and exits.
+ *
+ * usage: coap-device [-r RDHOST:RDPORT -q QUERY] [-n] [-t SECONDS]
+ *                    PORT LINKFILE
+ *   -n  answer nothing (a device that is gone)
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct msg {
+	int		 type, code, tkl;
+	unsigned	 mid;
+	uint8_t		 tok[8];
+	int		 wk_core, block2_num, block2_szx, has_block2;
+	size_t		 plen;
+};
+
+static size_t
+put_opt(uint8_t *p, unsigned *last, unsigned num, const void *v, size_t len)
+{
+	unsigned	d = num - *last;
+	size_t		o = 1;
+
+	*last = num;
+	p[0] = 0;
+	if (d < 13)
+		p[0] = (uint8_t)(d << 4);
+	else {
+		p[0] = 13 << 4;
+		p[o++] = (uint8_t)(d - 13);
+	}
+	if (len < 13)
+		p[0] |= (uint8_t)len;
+	else {
+		p[0] |= 13;
+		p[o++] = (uint8_t)(len - 13);
+	}
+	memcpy(p + o, v, len);
+	return o + len;
+}
+
+static int
+parse(const uint8_t *b, size_t n, struct msg *m)
+{
+	size_t		i;
+	unsigned	num = 0;
+	int		seg = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (n < 4 || (b[0] >> 6) != 1)
+		return -1;
+	m->type = (b[0] >> 4) & 3;
+	m->tkl = b[0] & 15;
+	m->code = b[1];
+	m->mid = (unsigned)b[2] << 8 | b[3];
+	if (m->tkl > 8 || 4u + (size_t)m->tkl > n)
+		return -1;
+	memcpy(m->tok, b + 4, (size_t)m->tkl);
+	for (i = 4 + (size_t)m->tkl; i < n && b[i] != 0xff; ) {
+		unsigned d = b[i] >> 4, l = b[i] & 15;
+
+		i++;
+		if (d == 13)
+			d = 13 + b[i++];
+		else if (d == 14) {
+			d = 269 + ((unsigned)b[i] << 8 | b[i + 1]);
+			i += 2;
+		}
+		if (l == 13)
+			l = 13 + b[i++];
+		else if (l == 14) {
+			l = 269 + ((unsigned)b[i] << 8 | b[i + 1]);
+			i += 2;
+		}
+		if (d == 15 || l == 15 || i + l > n)
+			return -1;
+		num += d;
+		if (num == 11) {	/* Uri-Path */
+			if ((seg == 0 && l == 11 &&
+			    memcmp(b + i, ".well-known", 11) == 0) ||
+			    (seg == 1 && m->wk_core == 1 && l == 4 &&
+			    memcmp(b + i, "core", 4) == 0))
+				m->wk_core++;
+			seg++;
+		}
+		if (num == 23) {	/* Block2 */
+			unsigned v = 0;
+
+			for (unsigned k = 0; k < l; k++)
+				v = v << 8 | b[i + k];
+			m->has_block2 = 1;
+			m->block2_num = (int)(v >> 4);
+			m->block2_szx = (int)(v & 7);
+		}
+		i += l;
+	}
+	m->wk_core = m->wk_core == 2 && seg == 2;
+	m->plen = i < n ? n - i - 1 : 0;
+	return 0;
+}
+
+/* The piggybacked answer to GET /.well-known/core, one block of it. */
+static size_t
+answer_core(uint8_t *out, const struct msg *m, const char *doc, size_t dlen)
+{
+	size_t		o = 4, bs, off, chunk;
+	unsigned	last = 0;
+	uint8_t		cf = 40, blk[3];
+	int		szx = m->has_block2 ? m->block2_szx : 2, more;
+
+	if (szx > 6)
+		szx = 6;
+	bs = (size_t)16 << szx;
+	off = m->has_block2 ? (size_t)m->block2_num * bs : 0;
+	if (off > dlen)
+		off = dlen;
+	chunk = dlen - off > bs ? bs : dlen - off;
+	more = off + chunk < dlen;
+	out[0] = (uint8_t)(1 << 6 | 2 << 4 | m->tkl);	/* ACK */
+	out[1] = 0x45;					/* 2.05 */
+	out[2] = (uint8_t)(m->mid >> 8);
+	out[3] = (uint8_t)m->mid;
+	memcpy(out + o, m->tok, (size_t)m->tkl);
+	o += (size_t)m->tkl;
+	o += put_opt(out + o, &last, 12, &cf, 1);
+	if (dlen > bs || m->has_block2) {
+		unsigned v = (unsigned)(off / bs) << 4 | (unsigned)more << 3 |
+		    (unsigned)szx;
+		size_t bl = v > 0xffff ? 3 : v > 0xff ? 2 : 1;
+
+		for (size_t k = 0; k < bl; k++)
+			blk[k] = (uint8_t)(v >> (8 * (bl - 1 - k)));
+		o += put_opt(out + o, &last, 23, blk, bl);
+	}
+	if (chunk > 0) {
+		out[o++] = 0xff;
+		memcpy(out + o, doc + off, chunk);
+		o += chunk;
+	}
+	return o;
+}
+
+static size_t
+make_post(uint8_t *out, const char *query, unsigned mid)
+{
+	size_t		o = 4 + 2;
+	unsigned	last = 0;
+	char		q[512], *p, *save;
+
+	out[0] = 1 << 6 | 0 << 4 | 2;	/* CON, token of 2 */
+	out[1] = 0x02;			/* POST */
+	out[2] = (uint8_t)(mid >> 8);
+	out[3] = (uint8_t)mid;
+	out[4] = 0xc0;
+	out[5] = 0xde;
+	o += put_opt(out + o, &last, 11, ".well-known", 11);
+	o += put_opt(out + o, &last, 11, "rd", 2);
+	snprintf(q, sizeof(q), "%s", query);
+	for (p = strtok_r(q, "&", &save); p; p = strtok_r(NULL, "&", &save))
+		o += put_opt(out + o, &last, 15, p, strlen(p));
+	return o;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char		*rd = NULL, *query = "";
+	int			 ch, mute = 0, secs = 60, fd;
+	struct sockaddr_in	 me, rdaddr;
+	char			 doc[65536];
+	size_t			 dlen = 0;
+	FILE			*f;
+	time_t			 end;
+
+	while ((ch = getopt(argc, argv, "nq:r:t:")) != -1) {
+		if (ch == 'n')
+			mute = 1;
+		else if (ch == 'q')
+			query = optarg;
+		else if (ch == 'r')
+			rd = optarg;
+		else if (ch == 't')
+			secs = atoi(optarg);
+		else
+			return 64;
+	}
+	if (argc - optind != 2)
+		return 64;
+	if ((f = fopen(argv[optind + 1], "r")) != NULL) {
+		dlen = fread(doc, 1, sizeof(doc), f);
+		fclose(f);
+	}
+	while (dlen > 0 && (doc[dlen - 1] == '\n' || doc[dlen - 1] == '\r'))
+		dlen--;
+	memset(&me, 0, sizeof(me));
+	me.sin_family = AF_INET;
+	me.sin_port = htons((uint16_t)atoi(argv[optind]));
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&me, sizeof(me)) == -1) {
+		perror("coap-device");
+		return 1;
+	}
+	if (rd != NULL) {
+		uint8_t		 pkt[1024];
+		const char	*colon = strrchr(rd, ':');
+		char		 host[64];
+		size_t		 n;
+
+		if (colon == NULL || (size_t)(colon - rd) >= sizeof(host))
+			return 64;
+		memcpy(host, rd, (size_t)(colon - rd));
+		host[colon - rd] = '\0';
+		memset(&rdaddr, 0, sizeof(rdaddr));
+		rdaddr.sin_family = AF_INET;
+		rdaddr.sin_port = htons((uint16_t)atoi(colon + 1));
+		inet_pton(AF_INET, host, &rdaddr.sin_addr);
+		n = make_post(pkt, query, 0x1234);
+		sendto(fd, pkt, n, 0, (struct sockaddr *)&rdaddr,
+		    sizeof(rdaddr));
+	}
+	end = time(NULL) + secs;
+	while (time(NULL) < end) {
+		struct pollfd		 pfd = { fd, POLLIN, 0 };
+		uint8_t			 in[2048], out[2048];
+		struct sockaddr_in	 from;
+		socklen_t		 fl = sizeof(from);
+		struct msg		 m;
+		ssize_t			 n;
+
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from,
+		    &fl);
+		if (n <= 0 || parse(in, (size_t)n, &m) == -1 || mute)
+			continue;
+		if (m.code == 0x01 && m.wk_core) {
+			size_t o = answer_core(out, &m, doc, dlen);
+
+			sendto(fd, out, o, 0, (struct sockaddr *)&from, fl);
+			continue;
+		}
+		/* A response to our POST: piggybacked, or separate (CON). */
+		if (rd != NULL && m.code >= 0x40 && m.tkl == 2 &&
+		    m.tok[0] == 0xc0 && m.tok[1] == 0xde) {
+			if (m.type == 0) {	/* CON: acknowledge it */
+				uint8_t ack[4] = { 1 << 6 | 2 << 4, 0,
+				    (uint8_t)(m.mid >> 8), (uint8_t)m.mid };
+
+				sendto(fd, ack, 4, 0, (struct sockaddr *)&from,
+				    fl);
+			}
+			printf("%d.%02d\n", m.code >> 5, m.code & 31);
+			return 0;
+		}
+	}
+	return rd != NULL ? 2 : 0;
+}
