@@ -89,7 +89,7 @@ stop_daemon() {
 coap() {
 	uri=$1
 	shift
-	"$COAP_CLIENT" -B 5 "$@" "$uri" 2>"$TMP/client.err"
+	"$COAP_CLIENT" -B 10 "$@" "$uri" 2>"$TMP/client.err"
 }
 
 # Like coap, but prints the response code (e.g. 2.05), read from the
@@ -98,7 +98,7 @@ coap() {
 coap_code() {
 	uri=$1
 	shift
-	"$COAP_CLIENT" -B 5 -v 7 "$@" "$uri" 2>&1 |
+	"$COAP_CLIENT" -B 10 -v 7 "$@" "$uri" 2>&1 |
 		sed -n 's/.* c:\([0-9]\.[0-9][0-9]\) .*/\1/p' |
 		grep -v '^0\.00$' | tail -n 1
 }
@@ -107,5 +107,5 @@ coap_code() {
 coap_trace() {
 	uri=$1
 	shift
-	"$COAP_CLIENT" -B 5 -v 7 "$@" "$uri" 2>&1
+	"$COAP_CLIENT" -B 10 -v 7 "$@" "$uri" 2>&1
 }
