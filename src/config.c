@@ -143,6 +143,18 @@ kw_database(struct parser *p, int argc, char **argv)
 }
 
 static void
+kw_database_sync(struct parser *p, int argc, char **argv)
+{
+	if (strcmp(argv[1], "full") == 0)
+		p->c->database_sync_full = 1;
+	else if (strcmp(argv[1], "normal") == 0)
+		p->c->database_sync_full = 0;
+	else
+		perr(p, "database-sync: expected full or normal, not \"%s\"",
+		    argv[1]);
+}
+
+static void
 kw_include(struct parser *p, int argc, char **argv)
 {
 	char		*path, *text;
@@ -583,6 +595,7 @@ kw_verify_depth(struct parser *p, int argc, char **argv)
 /* Sorted by name: looked up with bsearch. */
 static const struct keyword top_keywords[] = {
 	{ "database",		1, 1, kw_database },
+	{ "database-sync",	1, 1, kw_database_sync },
 	{ "include",		1, 1, kw_include },
 	{ "listen",		1, 2, kw_listen },
 	{ "log-level",		1, 1, kw_log_level },
@@ -781,6 +794,7 @@ config_defaults(struct config *c)
 {
 	TAILQ_INIT(&c->listeners);
 	c->log_level = LOG_INFO;
+	c->database_sync_full = 1;
 	c->log_target = LOG_TARGET_STDERR;
 	c->max_sessions = 1024;
 	c->max_handshakes = 64;
@@ -970,6 +984,8 @@ config_print(const struct config *c, FILE *out)
 	const struct config_listener *l;
 
 	print_kv(out, "", "database", c->database);
+	fprintf(out, "database-sync %s\n", c->database_sync_full ? "full" :
+	    "normal");
 	fprintf(out, "log-level %s\n", log_level_name(c->log_level));
 	fprintf(out, "log-target %s\n",
 	    c->log_target == LOG_TARGET_SYSLOG ? "syslog" : "stderr");

@@ -53,6 +53,7 @@ struct config {
 	struct config_listeners	 listeners;
 	unsigned int		 nlisteners;
 	char			*database;
+	int			 database_sync_full;
 	int			 log_level;
 	enum log_target		 log_target;
 	unsigned int		 max_sessions;

@@ -113,6 +113,9 @@ daemon_reload(void *arg)
 	if (strcmp(c->database, d->conf->database) != 0)
 		log_warnx("config", "database change takes effect at the "
 		    "next restart");
+	else if (c->database_sync_full != d->conf->database_sync_full &&
+	    store_set_sync(d->store, c->database_sync_full) == -1)
+		c->database_sync_full = d->conf->database_sync_full;
 	if (strcmp(c->rd_path, d->conf->rd_path) != 0 ||
 	    strcmp(c->rd_lookup_ep_path, d->conf->rd_lookup_ep_path) != 0 ||
 	    strcmp(c->rd_lookup_res_path, d->conf->rd_lookup_res_path) != 0)
@@ -145,7 +148,8 @@ open_store(struct daemon *d)
 {
 	switch (store_open(d->conf->database, &d->store)) {
 	case STORE_OK:
-		return 0;
+		return store_set_sync(d->store, d->conf->database_sync_full) ==
+		    0 ? 0 : 1;
 	case STORE_CORRUPT:
 	case STORE_TOO_NEW:
 		return EXIT_DATAERR;

@@ -258,6 +258,13 @@ store_close(struct store *s)
 	free(s);
 }
 
+int
+store_set_sync(struct store *s, int full)
+{
+	return exec(s, full ? "PRAGMA synchronous=FULL" :
+	    "PRAGMA synchronous=NORMAL");
+}
+
 void
 store_fail_writes(struct store *s, int on)
 {

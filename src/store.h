@@ -33,6 +33,12 @@ enum store_write {
 /* Opens (creating if needed) and checks the database at path. */
 enum store_status store_open(const char *path, struct store **out);
 int		store_schema_version(struct store *s);
+/*
+ * Durability of each commit: FULL survives power loss, NORMAL (WAL)
+ * survives a crash of the process but may lose the last commits on power
+ * loss, for several times the write rate. Returns 0 or -1.
+ */
+int		store_set_sync(struct store *s, int full);
 
 /*
  * Registrations. A save is one committed row (insert or replace by id);
