@@ -138,43 +138,42 @@ parse_target(struct parser *p, struct lf_link *l)
 	return LF_OK;
 }
 
-/* quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE, unescaped. */
+/*
+ * quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE, unescaped. The
+ * value is measured first so that exactly its size is allocated: every
+ * registered value stays in memory as long as its registration.
+ */
 static int
 parse_quoted(struct parser *p, char **out)
 {
+	size_t	 start = ++p->pos, n = 0, i;
 	char	*v;
-	size_t	 n = 0;
 
-	p->pos++;
-	/* The unescaped value is never longer than the rest of the input. */
-	if ((v = malloc(p->lim->max_len + 1)) == NULL)
-		return LF_ENOMEM;
-	while (p->pos < p->len && p->s[p->pos] != '"') {
-		char c = p->s[p->pos++];
-
-		if (c == '\\') {
-			if (p->pos >= p->len) {
-				free(v);
-				return fail(p, "quoted string ends in '\\'");
-			}
-			c = p->s[p->pos++];
-		}
-		if ((unsigned char)c < ' ') {
-			free(v);
+	for (i = start; i < p->len && p->s[i] != '"'; i++, n++) {
+		if (p->s[i] == '\\' && ++i >= p->len)
+			break;
+		if ((unsigned char)p->s[i] < ' ') {
+			p->pos = i;
 			return fail(p, "control character in a quoted string");
 		}
 		if (n == p->lim->max_len) {
-			free(v);
+			p->pos = i;
 			return limit(p, "parameter value too long");
 		}
-		v[n++] = c;
 	}
-	if (p->pos >= p->len) {
-		free(v);
+	if (i >= p->len) {
+		p->pos = i;
 		return fail(p, "quoted string not closed");
 	}
-	p->pos++;
+	if ((v = malloc(n + 1)) == NULL)
+		return LF_ENOMEM;
+	for (i = start, n = 0; p->s[i] != '"'; i++) {
+		if (p->s[i] == '\\')
+			i++;
+		v[n++] = p->s[i];
+	}
 	v[n] = '\0';
+	p->pos = i + 1;
 	*out = v;
 	return LF_OK;
 }
