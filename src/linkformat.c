@@ -373,10 +373,71 @@ lf_link_free(struct lf_link *l)
 void
 lf_doc_free(struct lf_doc *doc)
 {
-	for (size_t i = 0; i < doc->nlinks; i++)
-		lf_link_free(&doc->links[i]);
-	free(doc->links);
+	if (doc->block != NULL)
+		free(doc->block);
+	else {
+		for (size_t i = 0; i < doc->nlinks; i++)
+			lf_link_free(&doc->links[i]);
+		free(doc->links);
+	}
 	memset(doc, 0, sizeof(*doc));
+}
+
+static char *
+pack_str(char **at, const char *s)
+{
+	char	*p = *at;
+	size_t	 n = strlen(s) + 1;
+
+	memcpy(p, s, n);
+	*at += n;
+	return p;
+}
+
+int
+lf_doc_pack(struct lf_doc *doc)
+{
+	size_t		 nattrs = 0, strs = 0, head, n = doc->nlinks;
+	struct lf_link	*links;
+	struct lf_attr	*attrs;
+	char		*block, *at;
+
+	if (doc->block != NULL || doc->nlinks == 0)
+		return 0;
+	for (size_t i = 0; i < doc->nlinks; i++) {
+		const struct lf_link *l = &doc->links[i];
+
+		strs += strlen(l->target) + 1;
+		nattrs += l->nattrs;
+		for (size_t k = 0; k < l->nattrs; k++)
+			strs += strlen(l->attrs[k].name) + 1 +
+			    (l->attrs[k].value ? strlen(l->attrs[k].value) + 1 :
+			    0);
+	}
+	head = doc->nlinks * sizeof(*links) + nattrs * sizeof(*attrs);
+	if ((block = malloc(head + strs)) == NULL)
+		return -1;
+	links = (struct lf_link *)block;
+	attrs = (struct lf_attr *)(block + doc->nlinks * sizeof(*links));
+	at = block + head;
+	for (size_t i = 0; i < doc->nlinks; i++) {
+		const struct lf_link *l = &doc->links[i];
+
+		links[i].target = pack_str(&at, l->target);
+		links[i].attrs = l->nattrs ? attrs : NULL;
+		links[i].nattrs = l->nattrs;
+		for (size_t k = 0; k < l->nattrs; k++, attrs++) {
+			attrs->name = pack_str(&at, l->attrs[k].name);
+			attrs->value = l->attrs[k].value ?
+			    pack_str(&at, l->attrs[k].value) : NULL;
+			attrs->quoted = l->attrs[k].quoted;
+		}
+	}
+	lf_doc_free(doc);
+	doc->links = links;
+	doc->nlinks = n;
+	doc->block = block;
+	return 0;
 }
 
 const struct lf_attr *

@@ -27,6 +27,7 @@ struct lf_link {
 struct lf_doc {
 	struct lf_link	*links;
 	size_t		 nlinks;
+	void		*block;		/* set when packed: all in one */
 };
 
 struct lf_limits {
@@ -54,6 +55,12 @@ enum lf_status	lf_parse(const char *text, size_t len,
 		    const struct lf_limits *lim, struct lf_doc *out,
 		    struct lf_error *err);
 void		lf_doc_free(struct lf_doc *doc);
+/*
+ * Moves the whole document into one allocation: a registration's links
+ * live as long as it does, and one block costs far less than one
+ * allocation per string. On failure the document is left as it was.
+ */
+int		lf_doc_pack(struct lf_doc *doc);
 void		lf_link_free(struct lf_link *l);
 const struct lf_attr *lf_link_attr(const struct lf_link *l, const char *name);
 

@@ -8,14 +8,6 @@
 #include "rd_registry.h"
 #include "uri.h"
 
-/* Registrations carrying one name=value, in ascending id order. */
-struct rd_posting {
-	char		*key;		/* "name=value" */
-	struct rd_reg	**regs;
-	size_t		 n, cap;
-	UT_hash_handle	 hh;
-};
-
 void
 rd_registry_init(struct rd_registry *r, uint64_t grace_ms)
 {
@@ -60,162 +52,100 @@ rd_content_free(struct rd_content *c)
 
 /* Index maintenance. */
 
-static size_t
-posting_find(const struct rd_posting *p, uint64_t id, int *found)
+typedef int (*key_fn)(struct rd_registry *, uint64_t, struct rd_reg *);
+
+static int
+key_add(struct rd_registry *r, uint64_t h, struct rd_reg *reg)
 {
-	size_t lo = 0, hi = p->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->regs[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < p->n && p->regs[lo]->id == id;
-	return lo;
+	return rd_index_add(&r->index, h, reg);
 }
 
 static int
-posting_add(struct rd_registry *r, const char *key, size_t klen,
-    struct rd_reg *reg)
+key_del(struct rd_registry *r, uint64_t h, struct rd_reg *reg)
 {
-	struct rd_posting	*p;
-	size_t			 at;
-	int			 found;
-
-	HASH_FIND(hh, r->index, key, klen, p);
-	if (p == NULL) {
-		if ((p = calloc(1, sizeof(*p))) == NULL ||
-		    (p->key = malloc(klen + 1)) == NULL) {
-			free(p);
-			return -1;
-		}
-		memcpy(p->key, key, klen);
-		p->key[klen] = '\0';
-		HASH_ADD_KEYPTR(hh, r->index, p->key, klen, p);
-	}
-	at = posting_find(p, reg->id, &found);
-	if (found)
-		return 0;	/* the same pair twice in one registration */
-	if (p->n == p->cap) {
-		size_t		 ncap = p->cap ? p->cap * 2 : 2;
-		struct rd_reg	**n = reallocarray(p->regs, ncap, sizeof(*n));
-
-		if (n == NULL)
-			return -1;
-		p->regs = n;
-		p->cap = ncap;
-	}
-	memmove(&p->regs[at + 1], &p->regs[at], (p->n - at) * sizeof(*p->regs));
-	p->regs[at] = reg;
-	p->n++;
+	rd_index_del(&r->index, h, reg);
 	return 0;
 }
 
-static void
-posting_del(struct rd_registry *r, const char *key, size_t klen,
-    struct rd_reg *reg)
+static int
+key_str(struct rd_registry *r, key_fn fn, struct rd_reg *reg,
+    const char *name, const char *value)
 {
-	struct rd_posting	*p;
-	size_t			 at;
-	int			 found;
-
-	HASH_FIND(hh, r->index, key, klen, p);
-	if (p == NULL)
-		return;
-	at = posting_find(p, reg->id, &found);
-	if (!found)
-		return;
-	memmove(&p->regs[at], &p->regs[at + 1],
-	    (p->n - at - 1) * sizeof(*p->regs));
-	if (--p->n == 0) {
-		HASH_DELETE(hh, r->index, p);
-		free(p->regs);
-		free(p->key);
-		free(p);
-	}
+	return fn(r, rd_index_hash(name, value ? value : "",
+	    value ? strlen(value) : 0), reg);
 }
 
-/* Calls fn for every name=value key of reg. */
+/* Each value of a relation type is a key of its own. */
 static int
-each_key(struct rd_registry *r, struct rd_reg *reg,
-    int (*fn)(struct rd_registry *, const char *, size_t, struct rd_reg *))
+key_reltype(struct rd_registry *r, key_fn fn, struct rd_reg *reg,
+    const char *name, const char *v)
+{
+	while (*v) {
+		size_t n = strcspn(v, " ");
+
+		if (n > 0 && fn(r, rd_index_hash(name, v, n), reg) == -1)
+			return -1;
+		v += n;
+		while (*v == ' ')
+			v++;
+	}
+	return 0;
+}
+
+static int
+link_keys(struct rd_registry *r, key_fn fn, struct rd_reg *reg,
+    const struct lf_link *l, struct buf *b)
+{
+	for (size_t k = 0; k < l->nattrs; k++) {
+		const struct lf_attr *a = &l->attrs[k];
+
+		if ((rd_attr_is_reltype(a->name) && a->value != NULL ?
+		    key_reltype(r, fn, reg, a->name, a->value) :
+		    key_str(r, fn, reg, a->name, a->value)) == -1)
+			return -1;
+	}
+	buf_reset(b);
+	if (uri_resolve(rd_reg_base(reg), l->target, b) == -1)
+		return -1;
+	return fn(r, rd_index_hash("href", b->data, b->len), reg);
+}
+
+/* Calls fn for the hash of every name=value key of reg. */
+static int
+each_key(struct rd_registry *r, struct rd_reg *reg, key_fn fn)
 {
 	struct buf	b;
 	int		rc = -1;
 
 	buf_init(&b, 0);
-#define KEY(name, val) do {						\
-	buf_reset(&b);							\
-	if (buf_printf(&b, "%s=%s", (name), (val) ? (val) : "") == -1 ||\
-	    fn(r, b.data, b.len, reg) == -1)				\
-		goto done;						\
-} while (0)
-	KEY("ep", reg->ep);
-	if (reg->d)
-		KEY("d", reg->d);
-	KEY("base", rd_reg_base(reg));
+	if (key_str(r, fn, reg, "ep", reg->ep) == -1 ||
+	    (reg->d && key_str(r, fn, reg, "d", reg->d) == -1) ||
+	    key_str(r, fn, reg, "base", rd_reg_base(reg)) == -1)
+		goto done;
 	for (size_t i = 0; i < reg->c.nparams; i++)
-		KEY(reg->c.params[i].name, reg->c.params[i].value);
-	for (size_t i = 0; i < reg->c.links.nlinks; i++) {
-		const struct lf_link *l = &reg->c.links.links[i];
-
-		for (size_t k = 0; k < l->nattrs; k++) {
-			const struct lf_attr *a = &l->attrs[k];
-			char *tok, *save, *copy;
-
-			if (!rd_attr_is_reltype(a->name) || a->value == NULL) {
-				KEY(a->name, a->value);
-				continue;
-			}
-			if ((copy = strdup(a->value)) == NULL)
-				goto done;
-			for (tok = strtok_r(copy, " ", &save); tok;
-			    tok = strtok_r(NULL, " ", &save)) {
-				buf_reset(&b);
-				if (buf_printf(&b, "%s=%s", a->name, tok) ==
-				    -1 || fn(r, b.data, b.len, reg) == -1) {
-					free(copy);
-					goto done;
-				}
-			}
-			free(copy);
-		}
-		buf_reset(&b);
-		if (buf_addstr(&b, "href=") == -1 ||
-		    uri_resolve(rd_reg_base(reg), l->target, &b) == -1 ||
-		    fn(r, b.data, b.len, reg) == -1)
+		if (key_str(r, fn, reg, reg->c.params[i].name,
+		    reg->c.params[i].value) == -1)
 			goto done;
-	}
-#undef KEY
+	for (size_t i = 0; i < reg->c.links.nlinks; i++)
+		if (link_keys(r, fn, reg, &reg->c.links.links[i], &b) == -1)
+			goto done;
 	rc = 0;
 done:
 	buf_free(&b);
 	return rc;
 }
 
-static int
-unindex_one(struct rd_registry *r, const char *key, size_t klen,
-    struct rd_reg *reg)
-{
-	posting_del(r, key, klen, reg);
-	return 0;
-}
-
 static void
 unindex(struct rd_registry *r, struct rd_reg *reg)
 {
-	/* Removal allocates only for key text; on failure keys may linger
-	 * but point to a registration that is checked before use. */
-	(void)each_key(r, reg, unindex_one);
+	/* Deleting allocates nothing but the resolution buffer. */
+	(void)each_key(r, reg, key_del);
 }
 
 static int
 reindex(struct rd_registry *r, struct rd_reg *reg)
 {
-	if (each_key(r, reg, posting_add) == -1) {
+	if (each_key(r, reg, key_add) == -1) {
 		unindex(r, reg);
 		return -1;
 	}
@@ -401,6 +331,7 @@ rd_registry_add(struct rd_registry *r, uint64_t id, const char *ep,
 		free(reg);
 		return NULL;
 	}
+	(void)lf_doc_pack(&c->links);
 	reg->c = *c;
 	reg->expires = expires;
 	heap_update(r, reg, deadline_ms);
@@ -428,6 +359,7 @@ rd_registry_replace(struct rd_registry *r, struct rd_reg *reg,
 {
 	struct rd_content old = reg->c;
 
+	(void)lf_doc_pack(&c->links);
 	unindex(r, reg);
 	reg->c = *c;
 	if (reindex(r, reg) == -1) {
@@ -567,35 +499,16 @@ struct rd_reg *const *
 rd_registry_posting(const struct rd_registry *r, const char *name,
     const char *value, size_t *n)
 {
-	struct rd_posting	*p;
-	struct buf		 b;
-
-	*n = 0;
-	buf_init(&b, 0);
-	if (buf_printf(&b, "%s=%s", name, value ? value : "") == -1) {
-		buf_free(&b);
-		return NULL;
-	}
-	HASH_FIND(hh, r->index, b.data, b.len, p);
-	buf_free(&b);
-	if (p == NULL)
-		return NULL;
-	*n = p->n;
-	return p->regs;
+	return rd_index_get(&r->index, rd_index_hash(name, value ? value : "",
+	    value ? strlen(value) : 0), n);
 }
 
 void
 rd_registry_clear(struct rd_registry *r)
 {
-	struct rd_posting	*p, *tmp;
-	struct rd_reg		*reg, *next;
+	struct rd_reg *reg, *next;
 
-	HASH_ITER(hh, r->index, p, tmp) {
-		HASH_DELETE(hh, r->index, p);
-		free(p->regs);
-		free(p->key);
-		free(p);
-	}
+	rd_index_clear(&r->index);
 	HASH_CLEAR(hh_key, r->by_key);
 	HASH_CLEAR(hh_id, r->by_id);
 	for (reg = r->head; reg; reg = next) {

@@ -14,6 +14,7 @@
 #include <uthash.h>
 
 #include "linkformat.h"
+#include "rd_index.h"
 
 #define RD_EP_MAX	63		/* bytes of UTF-8, RFC 9176 section 5 */
 #define RD_LT_DEFAULT	90000
@@ -49,15 +50,13 @@ struct rd_reg {
 	UT_hash_handle	 hh_key, hh_id;
 };
 
-struct rd_posting;
-
 struct rd_registry {
 	struct rd_reg		*by_key, *by_id;
 	struct rd_reg		*head, *tail;
 	size_t			 count;		/* registrations, expired too */
 	size_t			 nlinks;
 	uint64_t		 next_id;
-	struct rd_posting	*index;
+	struct rd_index		 index;
 	struct rd_reg		**heap;
 	size_t			 heap_len, heap_cap;
 	uint64_t		 grace_ms;	/* expired but refreshable */
@@ -111,7 +110,10 @@ void		 rd_registry_expire(struct rd_registry *r, uint64_t now_ms,
 		    void (*expired)(struct rd_reg *, void *),
 		    void (*gone)(struct rd_reg *, void *), void *arg);
 
-/* Index access for lookups: registrations carrying name=value, by id. */
+/*
+ * Index access for lookups: registrations that may carry name=value (the
+ * index keeps hashes: candidates must still be matched), by id.
+ */
 struct rd_reg *const *rd_registry_posting(const struct rd_registry *r,
 		    const char *name, const char *value, size_t *n);
 

@@ -1,6 +1,6 @@
 /*
  * Fuzz target for the link-format parser: whatever parses must write back
- * to text that parses to the same text again.
+ * to text that parses to the same text again, packed or not.
  */
 #include "ac_config.h"
 
@@ -32,6 +32,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (lf_write_doc(&b2, &again) != 0 || b1.len != b2.len ||
 	    (b1.len && memcmp(b1.data, b2.data, b1.len) != 0) ||
 	    doc.nlinks != again.nlinks)
+		abort();
+	/* Packed into one block, the document writes the same text. */
+	buf_reset(&b2);
+	if (lf_doc_pack(&doc) != 0 || lf_write_doc(&b2, &doc) != 0 ||
+	    b1.len != b2.len || (b1.len && memcmp(b1.data, b2.data, b1.len)))
 		abort();
 	lf_doc_free(&doc);
 	lf_doc_free(&again);

@@ -140,6 +140,28 @@ START_TEST(utf8_rules)
 }
 END_TEST
 
+/* A packed document is the same document in one allocation. */
+START_TEST(pack_keeps_everything)
+{
+	struct buf	before, after;
+
+	ck_assert_int_eq(parse("</a>;rt=\"x y\";obs,<coap://h/b>;if=s;"
+	    "title=\"q \\\"z\\\"\",<>"), LF_OK);
+	buf_init(&before, 0);
+	buf_init(&after, 0);
+	ck_assert_int_eq(lf_write_doc(&before, &doc), 0);
+	ck_assert_int_eq(lf_doc_pack(&doc), 0);
+	ck_assert_ptr_nonnull(doc.block);
+	ck_assert_uint_eq(doc.nlinks, 3);
+	ck_assert_int_eq(lf_write_doc(&after, &doc), 0);
+	ck_assert_str_eq(before.data, after.data);
+	ck_assert_ptr_null(lf_link_attr(&doc.links[0], "obs")->value);
+	ck_assert_int_eq(lf_doc_pack(&doc), 0);	/* packing twice: no-op */
+	buf_free(&before);
+	buf_free(&after);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -152,6 +174,7 @@ main(void)
 	tcase_add_test(tc, syntax_errors);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, utf8_rules);
+	tcase_add_test(tc, pack_keeps_everything);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }

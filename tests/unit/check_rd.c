@@ -413,6 +413,61 @@ START_TEST(failed_commit_changes_nothing)
 }
 END_TEST
 
+/* The hashed index: sorted postings, growth, deletion and reuse. */
+START_TEST(index_postings)
+{
+	struct rd_index		 ix;
+	struct rd_reg		 regs[300];
+	struct rd_reg *const	*v;
+	size_t			 n;
+
+	rd_index_init(&ix);
+	for (int i = 0; i < 300; i++)
+		regs[i].id = (uint64_t)(300 - i);	/* added out of order */
+	for (int i = 0; i < 300; i++) {
+		ck_assert_int_eq(rd_index_add(&ix, rd_index_hash("rt", "all",
+		    3), &regs[i]), 0);
+		ck_assert_int_eq(rd_index_add(&ix, rd_index_hash("ep",
+		    (char *)&i, sizeof(i)), &regs[i]), 0);
+	}
+	/* Twice the same pair for one registration counts once. */
+	ck_assert_int_eq(rd_index_add(&ix, rd_index_hash("rt", "all", 3),
+	    &regs[7]), 0);
+	v = rd_index_get(&ix, rd_index_hash("rt", "all", 3), &n);
+	ck_assert_uint_eq(n, 300);
+	for (size_t i = 1; i < n; i++)
+		ck_assert_uint_lt(v[i - 1]->id, v[i]->id);
+	for (int i = 0; i < 300; i += 2) {
+		rd_index_del(&ix, rd_index_hash("rt", "all", 3), &regs[i]);
+		rd_index_del(&ix, rd_index_hash("ep", (char *)&i, sizeof(i)),
+		    &regs[i]);
+	}
+	v = rd_index_get(&ix, rd_index_hash("rt", "all", 3), &n);
+	ck_assert_uint_eq(n, 150);
+	for (int i = 0; i < 300; i++) {
+		v = rd_index_get(&ix, rd_index_hash("ep", (char *)&i,
+		    sizeof(i)), &n);
+		ck_assert_uint_eq(n, i % 2 ? 1 : 0);
+		if (n == 1)
+			ck_assert_ptr_eq(v[0], &regs[i]);
+	}
+	/* Deleted slots are reused and never break a probe chain. */
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < 300; i += 2)
+			ck_assert_int_eq(rd_index_add(&ix, rd_index_hash("ep",
+			    (char *)&i, sizeof(i)), &regs[i]), 0);
+		for (int i = 0; i < 300; i += 2)
+			rd_index_del(&ix, rd_index_hash("ep", (char *)&i,
+			    sizeof(i)), &regs[i]);
+	}
+	for (int i = 1; i < 300; i += 2)
+		ck_assert_ptr_nonnull(rd_index_get(&ix, rd_index_hash("ep",
+		    (char *)&i, sizeof(i)), &n));
+	ck_assert_ptr_null(rd_index_get(&ix, rd_index_hash("ep", "x", 1), &n));
+	rd_index_clear(&ix);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -429,6 +484,7 @@ main(void)
 	tcase_add_test(tc, lifetime_and_grace);
 	tcase_add_test(tc, restore_after_reopen);
 	tcase_add_test(tc, failed_commit_changes_nothing);
+	tcase_add_test(tc, index_postings);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
