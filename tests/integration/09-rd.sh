@@ -60,6 +60,29 @@ expect "5.3.1 after" "$(coap "$U/rd-lookup/res?ep=endpoint1")" \
     '<coaps://new.example.com/sensors/temp>;ct=41;rt="temperature-c";if="sensor",<http://www.example.com/sensors/temp>;anchor="coaps://new.example.com/sensors/temp";rel="describedby"'
 ok "RFC 9176 5.3.1: update with a new base re-resolves targets and anchors"
 
+# --- RFC 9176 section 6.3: two endpoints post RFC 6690's sixth example;
+# relative targets and anchors are resolved, full URIs stay as they are.
+R6690='</sensors>;ct=40;title="Sensor Index",</sensors/temp>;rt="temperature-c";if="sensor",</sensors/light>;rt="light-lux";if="sensor",<http://www.example.com/sensors/t123>;anchor="/sensors/temp";rel="describedby",</t>;anchor="/sensors/temp";rel="alternate"'
+for n in 1 2; do
+	expect "6.3 registration $n" "$(coap_code "$U/rd?ep=sensor$n&base=coap://sensor$n.example.com&et=tag:example.com,2020:platform" \
+	    -m post -t 40 -e "$R6690")" 2.01
+done
+got=$(coap "$U/rd-lookup/res?et=tag:example.com,2020:platform" | tr ',' '\n')
+want=$(for n in 1 2; do
+	h="coap://sensor$n.example.com"
+	echo "<$h/sensors>;ct=40;title=\"Sensor Index\""
+	echo "<$h/sensors/temp>;rt=\"temperature-c\";if=\"sensor\""
+	echo "<$h/sensors/light>;rt=\"light-lux\";if=\"sensor\""
+	echo "<http://www.example.com/sensors/t123>;anchor=\"$h/sensors/temp\";rel=\"describedby\""
+	echo "<$h/t>;anchor=\"$h/sensors/temp\";rel=\"alternate\""
+done)
+expect "6.3 lookup by et" "$got" "$want"
+expect "6.3 endpoint lookup by et" \
+    "$(coap "$U/rd-lookup/ep?et=tag:example.com,2020:platform" | grep -o '</rd/[0-9]*>;ep=sensor[0-9]')" \
+    "$(printf '</rd/3>;ep=sensor1\n</rd/4>;ep=sensor2')"
+for n in 3 4; do coap "$U/rd/$n" -m delete >/dev/null; done
+ok "RFC 9176 6.3: lookup across endpoints by et, targets and anchors resolved"
+
 # --- RFC 9176 section 10.1 style: a lighting installation, lookups
 for n in 1 2 3; do
 	coap "$U/rd?ep=lamp$n&d=R2-4-015&base=coap://[2001:db8:4::$n]&et=light-node" \
@@ -69,7 +92,7 @@ coap "$U/rd?ep=switch&d=R2-4-015&base=coap://[2001:db8:4::9]" -m post -t 40 \
     -e '</switch>;rt="switch btn"' >/dev/null
 expect "by sector" "$(coap "$U/rd-lookup/ep?d=R2-4-015&ep=lamp*" | tr ',' '\n' | wc -l)" 3
 expect "by et" "$(coap "$U/rd-lookup/ep?et=light-node&count=1&page=2")" \
-    '</rd/5>;ep=lamp3;d=R2-4-015;base="coap://[2001:db8:4::3]";rt=core.rd-ep;et=light-node'
+    '</rd/7>;ep=lamp3;d=R2-4-015;base="coap://[2001:db8:4::3]";rt=core.rd-ep;et=light-node'
 expect "reltype" "$(coap "$U/rd-lookup/res?rt=btn")" \
     '<coap://[2001:db8:4::9]/switch>;rt="switch btn"'
 expect "AND" "$(coap "$U/rd-lookup/res?rt=light&if=core.a&ep=lamp2")" \
