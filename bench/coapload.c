@@ -234,6 +234,13 @@ main(int argc, char **argv)
 			while ((r = recv(sk, in, sizeof(in), 0)) > 0) {
 				uint32_t s;
 
+				if (r >= 4 && ((in[0] >> 4) & 3) == 0) {
+					/* A separate (CON) response: ACK it. */
+					uint8_t ack[4] = { 0x60, 0, in[2],
+					    in[3] };
+
+					send(sk, ack, sizeof(ack), 0);
+				}
 				if (r < 8 || (in[0] & 15) != 4 || in[1] == 0)
 					continue;	/* empty ACK or other */
 				memcpy(&s, in + 4, 4);

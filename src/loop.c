@@ -71,11 +71,14 @@ loop_new(const struct loop_hooks *hooks)
 		return NULL;
 	if (hooks != NULL)
 		l->hooks = *hooks;
-	if ((l->base = event_base_new()) == NULL)
+	if ((l->base = event_base_new()) == NULL ||
+	    event_base_priority_init(l->base, LOOP_PRIOS) == -1)
 		goto fail;
 	for (size_t i = 0; i < 3; i++) {
 		l->ev_sig[i] = evsignal_new(l->base, sigs[i], loop_signal, l);
-		if (l->ev_sig[i] == NULL || event_add(l->ev_sig[i], NULL) == -1)
+		if (l->ev_sig[i] == NULL ||
+		    event_priority_set(l->ev_sig[i], LOOP_PRIO_HIGH) == -1 ||
+		    event_add(l->ev_sig[i], NULL) == -1)
 			goto fail;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -159,6 +162,8 @@ loop_coap_attach(struct loop *l, coap_context_t *ctx)
 	lc->ev_timer = evtimer_new(l->base, loop_coap_run, lc);
 	l->ncoap++;
 	if (lc->ev_fd == NULL || lc->ev_timer == NULL ||
+	    event_priority_set(lc->ev_fd, LOOP_PRIO_HIGH) == -1 ||
+	    event_priority_set(lc->ev_timer, LOOP_PRIO_HIGH) == -1 ||
 	    event_add(lc->ev_fd, NULL) == -1) {
 		log_err("loop", "cannot watch the libcoap descriptor");
 		return -1;

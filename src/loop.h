@@ -13,6 +13,14 @@
 struct event_base;
 struct loop;
 
+/*
+ * Event priorities: I/O, timers and signals run first; idle work (the
+ * directory's group commit) only when nothing else is ready.
+ */
+#define LOOP_PRIO_HIGH	0
+#define LOOP_PRIO_IDLE	1
+#define LOOP_PRIOS	2
+
 struct loop_hooks {
 	void	(*reload)(void *arg);	/* SIGHUP */
 	void	*arg;

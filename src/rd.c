@@ -21,6 +21,58 @@ void
 rd_free(struct rd *rd)
 {
 	rd_registry_clear(&rd->reg);
+	free(rd->waiters);
+	rd->waiters = NULL;
+}
+
+void
+rd_set_group_commit(struct rd *rd, int on, void (*need_commit)(void *),
+    void *arg)
+{
+	rd->group = on;
+	rd->need_commit = need_commit;
+	rd->need_commit_arg = arg;
+}
+
+int
+rd_in_batch(const struct rd *rd)
+{
+	return rd->in_batch;
+}
+
+int
+rd_after_commit(struct rd *rd, void (*fn)(void *, enum rd_result), void *arg)
+{
+	if (rd->nwaiters == rd->capwaiters) {
+		size_t		  ncap = rd->capwaiters ? rd->capwaiters * 2 : 64;
+		struct rd_waiter *n = reallocarray(rd->waiters, ncap,
+				      sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		rd->waiters = n;
+		rd->capwaiters = ncap;
+	}
+	rd->waiters[rd->nwaiters].fn = fn;
+	rd->waiters[rd->nwaiters++].arg = arg;
+	return 0;
+}
+
+/* Opens the batch a change joins (group commit only). */
+static enum rd_result
+batch_join(struct rd *rd)
+{
+	enum store_write w;
+
+	if (!rd->group || rd->in_batch)
+		return RD_OK;
+	if ((w = store_begin(rd->store)) != STORE_WRITE_OK)
+		return w == STORE_WRITE_BUSY ? RD_EBUSY : RD_EFAIL;
+	rd->in_batch = 1;
+	rd->batch_failed = 0;
+	if (rd->need_commit != NULL)
+		rd->need_commit(rd->need_commit_arg);
+	return RD_OK;
 }
 
 const char *
@@ -76,11 +128,67 @@ from_store(enum store_write w)
 	    w == STORE_WRITE_BUSY ? RD_EBUSY : RD_EFAIL;
 }
 
+/*
+ * A write in a batch that fails may have rolled the whole transaction
+ * back inside SQLite: the batch is then failed as a whole.
+ */
+static enum rd_result
+written(struct rd *rd, enum store_write w)
+{
+	if (w != STORE_WRITE_OK && rd->in_batch)
+		rd->batch_failed = 1;
+	return from_store(w);
+}
+
 static void
 notify(struct rd *rd, const struct rd_reg *old, const struct rd_reg *now)
 {
+	/* Observers hear of a batch's changes once it is durable. */
+	if (rd->in_batch) {
+		rd->notify_pending = 1;
+		return;
+	}
 	if (rd->changed != NULL)
 		rd->changed(rd->changed_arg, old, now);
+}
+
+enum rd_result
+rd_commit(struct rd *rd, uint64_t now_ms, int64_t now_wall)
+{
+	enum rd_result	 res = RD_OK;
+	struct rd_waiter *w;
+	size_t		 n;
+
+	if (!rd->in_batch)
+		return RD_OK;
+	rd->in_batch = 0;
+	if (rd->batch_failed)
+		res = RD_EBUSY;
+	else
+		res = from_store(store_commit(rd->store));
+	if (res != RD_OK) {
+		/* Back to what is durable: memory is rebuilt from the store. */
+		store_rollback(rd->store);
+		log_warnx("rd", "a batch of changes was not committed; "
+		    "reloading the directory from the store");
+		rd_registry_clear(&rd->reg);
+		if (rd_restore(rd, now_ms, now_wall) == -1)
+			res = RD_EFAIL;
+		rd->notify_pending = 1;
+	}
+	/* The callbacks may queue more; only this batch's run now. */
+	w = rd->waiters;
+	n = rd->nwaiters;
+	rd->waiters = NULL;
+	rd->nwaiters = rd->capwaiters = 0;
+	for (size_t i = 0; i < n; i++)
+		w[i].fn(w[i].arg, res);
+	free(w);
+	if (rd->notify_pending) {
+		rd->notify_pending = 0;
+		notify(rd, NULL, NULL);
+	}
+	return res;
 }
 
 static int
@@ -140,9 +248,10 @@ rd_register(struct rd *rd, const struct rd_request *req, struct lf_doc *links,
 	if (reg == NULL && rd->reg.count >= rd->lim.max_registrations)
 		return RD_EFULL;
 	*id = reg ? reg->id : rd->reg.next_id;
-	if ((res = make_content(req, links, con, owner, &c)) != RD_OK)
+	if ((res = batch_join(rd)) != RD_OK ||
+	    (res = make_content(req, links, con, owner, &c)) != RD_OK)
 		return res;
-	res = from_store(store_rd_save(rd->store, *id, req->ep, req->d, &c,
+	res = written(rd, store_rd_save(rd->store, *id, req->ep, req->d, &c,
 	    &c.links, expires));
 	if (res != RD_OK)
 		goto fail;
@@ -158,7 +267,7 @@ rd_register(struct rd *rd, const struct rd_request *req, struct lf_doc *links,
 	if ((reg = rd_registry_add(&rd->reg, *id, req->ep, req->d, &c,
 	    expires, deadline)) == NULL) {
 		/* Stored but not in memory: take the row back. */
-		(void)store_rd_delete(rd->store, *id);
+		(void)written(rd, store_rd_delete(rd->store, *id));
 		res = RD_EFAIL;
 		goto fail;
 	}
@@ -187,10 +296,12 @@ rd_update(struct rd *rd, uint64_t id, const struct rd_request *req,
 	    (req->d && (reg->d == NULL || strcmp(req->d, reg->d) != 0)))
 		return RD_EINVAL;
 	lt = req->has_lt ? req->lt : reg->c.lt;
+	if ((res = batch_join(rd)) != RD_OK)
+		return res;
 	if (rd_content_refreshed(reg, lt, req->base, con, req->params,
 	    req->nparams, &c) == -1)
 		return RD_EFAIL;
-	res = from_store(store_rd_save(rd->store, id, reg->ep, reg->d, &c,
+	res = written(rd, store_rd_save(rd->store, id, reg->ep, reg->d, &c,
 	    &reg->c.links, now_wall + lt));
 	if (res == RD_OK && rd_registry_refresh(&rd->reg, reg, &c,
 	    now_wall + lt, now_ms + (uint64_t)lt * 1000) == -1)
@@ -209,7 +320,8 @@ rd_remove(struct rd *rd, uint64_t id)
 
 	if (reg == NULL)
 		return RD_ENOTFOUND;
-	if ((res = from_store(store_rd_delete(rd->store, id))) != RD_OK)
+	if ((res = batch_join(rd)) != RD_OK ||
+	    (res = written(rd, store_rd_delete(rd->store, id))) != RD_OK)
 		return res;
 	notify(rd, reg, NULL);
 	rd_registry_remove(&rd->reg, reg);
@@ -222,7 +334,7 @@ gone(struct rd_reg *reg, void *arg)
 	struct rd *rd = arg;
 
 	/* If the row cannot go now, the next start drops it anyway. */
-	if (store_rd_delete(rd->store, reg->id) != STORE_WRITE_OK)
+	if (written(rd, store_rd_delete(rd->store, reg->id)) != RD_OK)
 		log_warnx("rd", "registration ep=%s could not be deleted from "
 		    "the store", reg->ep);
 	log_info("rd", "registration ep=%s%s%s removed: not refreshed "

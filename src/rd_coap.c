@@ -15,6 +15,7 @@
 #include "linkformat.h"
 #include "listen.h"
 #include "log.h"
+#include "loop.h"
 #include "observe.h"
 #include "principal.h"
 #include "rd.h"
@@ -47,10 +48,32 @@ struct lookup_obs {
 	uint64_t		hash;
 };
 
+/*
+ * A request answered once its batch is committed (group commit): the
+ * request is held by libcoap as an async, found again by session and
+ * token, and its handler called a second time with the outcome.
+ */
+#define DEFER_TOKEN_MAX	8
+
+struct deferred {
+	struct rd_coap	*rc;
+	coap_session_t	*ses;		/* referenced */
+	uint8_t		 tok[DEFER_TOKEN_MAX];
+	size_t		 toklen;
+	unsigned int	 code;		/* when the batch commits */
+	uint64_t	 id;		/* for Location-Path */
+};
+
+struct outcome {
+	unsigned int	 code;
+	uint64_t	 id;
+};
+
 struct rd_coap {
 	struct rd	*rd;
 	struct obs_set	*observers;
 	struct event	*notify_ev;
+	struct event	*commit_idle, *commit_timer;
 	struct partial	 partials[PARTIALS_MAX];
 	struct event	*timer;
 	char		*rd_path, *ep_path, *res_path;
@@ -323,6 +346,83 @@ add_location(coap_pdu_t *resp, const char *path, uint64_t id)
 }
 
 static void
+on_committed(void *arg, enum rd_result r)
+{
+	struct deferred	*d = arg;
+	coap_bin_const_t tok = { d->toklen, d->tok };
+	coap_async_t	*a = coap_find_async(d->ses, tok);
+	struct outcome	*o;
+
+	if (a != NULL && (o = calloc(1, sizeof(*o))) != NULL) {
+		o->code = r == RD_OK ? d->code : rd_result_code(r);
+		o->id = d->id;
+		coap_async_set_app_data(a, o);
+		coap_async_trigger(a);
+	}
+	coap_session_release(d->ses);
+	free(d);
+}
+
+/*
+ * After a change: answer now, or (group commit) hold the request until
+ * its batch is durable. Returns 1 when the answer is deferred.
+ */
+static int
+defer(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
+    unsigned int code, uint64_t id)
+{
+	coap_bin_const_t	 tok = coap_pdu_get_token(req);
+	struct deferred		*d;
+
+	if (!rd_in_batch(rc->rd))
+		return 0;
+	if (tok.length <= DEFER_TOKEN_MAX &&
+	    (d = calloc(1, sizeof(*d))) != NULL) {
+		d->rc = rc;
+		memcpy(d->tok, tok.s, tok.length);
+		d->toklen = tok.length;
+		d->code = code;
+		d->id = id;
+		if (coap_register_async(ses, req, 0) != NULL) {
+			d->ses = coap_session_reference(ses);
+			if (rd_after_commit(rc->rd, on_committed, d) == 0)
+				return 1;
+			coap_session_release(d->ses);
+			coap_free_async(ses, coap_find_async(ses, tok));
+		}
+		free(d);
+	}
+	/* Cannot wait: commit now, and answer with what it gives. */
+	return rd_commit(rc->rd, rd_coap_now_ms(), (int64_t)time(NULL)) ==
+	    RD_OK ? 0 : -1;
+}
+
+/* The second call of a deferred request: its outcome. Returns 1 if so. */
+static int
+deferred_answer(struct rd_coap *rc, coap_session_t *ses,
+    const coap_pdu_t *req, coap_pdu_t *resp)
+{
+	coap_async_t	*a = coap_find_async(ses, coap_pdu_get_token(req));
+	struct outcome	*o;
+
+	if (a == NULL)
+		return 0;
+	if ((o = coap_async_get_app_data(a)) == NULL) {
+		respond(resp, 500, NULL);
+		return 1;
+	}
+	coap_async_set_app_data(a, NULL);
+	if (o->code == 201)
+		add_location(resp, rc->rd_path, o->id);
+	if (o->code == 503)
+		respond_max_age(resp, 503, MAX_AGE_BUSY, "storage busy");
+	else
+		respond(resp, o->code, NULL);
+	free(o);
+	return 1;
+}
+
+static void
 hnd_register(coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
 {
@@ -341,6 +441,8 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	enum rd_result		 result;
 	enum lf_status		 ls;
 
+	if (deferred_answer(rc, ses, req, resp))
+		return;
 	if (get_body(rc, ses, req, resp, &body, &len, &held) != BODY_DONE)
 		return;
 	memset(&r, 0, sizeof(r));
@@ -379,12 +481,20 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	lf_doc_free(&links);
 	free(con);
 	if (result == RD_OK || result == RD_CREATED) {
-		/* The same location and code for a registration repeated. */
-		add_location(resp, rc->rd_path, id);
-		respond(resp, 201, NULL);
 		log_change(result == RD_CREATED ? "registered" :
 		    "registered again", ses, &r, id);
 		rd_coap_schedule(rc);
+		switch (defer(rc, ses, req, 201, id)) {
+		case 1:
+			goto done;
+		case -1:
+			respond_max_age(resp, 503, MAX_AGE_BUSY,
+			    "storage busy");
+			goto done;
+		}
+		/* The same location and code for a registration repeated. */
+		add_location(resp, rc->rd_path, id);
+		respond(resp, 201, NULL);
 	} else
 		respond_result(resp, result);
 done:
@@ -446,6 +556,8 @@ hnd_update(coap_resource_t *res, coap_session_t *ses,
 	char			*con;
 	enum rd_result		 result;
 
+	if (deferred_answer(rc, ses, req, resp))
+		return;
 	if (id == 0) {
 		respond(resp, 404, NULL);
 		return;
@@ -465,10 +577,19 @@ hnd_update(coap_resource_t *res, coap_session_t *ses,
 	    (int64_t)time(NULL));
 	free(con);
 	if (result == RD_OK) {
-		respond(resp, 204, NULL);
 		log_debug("rd", "location %" PRIu64 " updated by %s", id,
 		    listen_session_principal(ses)->name);
 		rd_coap_schedule(rc);
+		switch (defer(rc, ses, req, 204, id)) {
+		case 1:
+			break;
+		case -1:
+			respond_max_age(resp, 503, MAX_AGE_BUSY,
+			    "storage busy");
+			break;
+		default:
+			respond(resp, 204, NULL);
+		}
 	} else
 		respond_result(resp, result);
 	rd_request_free(&r);
@@ -482,16 +603,27 @@ hnd_delete(coap_resource_t *res, coap_session_t *ses,
 	uint64_t	 id = registration_id(rc, req);
 	enum rd_result	 result;
 
+	if (deferred_answer(rc, ses, req, resp))
+		return;
 	if (id == 0) {
 		respond(resp, 404, NULL);
 		return;
 	}
 	result = rd_remove(rc->rd, id);
 	if (result == RD_OK) {
-		respond(resp, 202, NULL);
 		log_info("rd", "location %" PRIu64 " removed by %s", id,
 		    listen_session_principal(ses)->name);
 		rd_coap_schedule(rc);
+		switch (defer(rc, ses, req, 202, id)) {
+		case 1:
+			break;
+		case -1:
+			respond_max_age(resp, 503, MAX_AGE_BUSY,
+			    "storage busy");
+			break;
+		default:
+			respond(resp, 202, NULL);
+		}
 	} else
 		respond_result(resp, result);
 }
@@ -738,6 +870,33 @@ rd_coap_attach(coap_context_t *ctx, void *arg)
 	}
 }
 
+/*
+ * Group commit: the batch is committed when the loop has nothing more
+ * urgent to do (the idle event has the lowest priority, so a burst of
+ * requests shares one fsync), and at the latest a few ms after it opened.
+ */
+#define COMMIT_MAX_DELAY_US	5000
+
+static void
+on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	struct rd_coap *rc = arg;
+
+	evtimer_del(rc->commit_timer);
+	rd_commit(rc->rd, rd_coap_now_ms(), (int64_t)time(NULL));
+	rd_coap_schedule(rc);
+}
+
+static void
+need_commit(void *arg)
+{
+	struct rd_coap	*rc = arg;
+	struct timeval	 tv = { 0, COMMIT_MAX_DELAY_US };
+
+	event_active(rc->commit_idle, EV_TIMEOUT, 0);
+	evtimer_add(rc->commit_timer, &tv);
+}
+
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -789,6 +948,11 @@ rd_coap_new(struct rd *rd, const struct config *c, struct event_base *base)
 	    (rc->res_path = strdup(c->rd_lookup_res_path)) == NULL ||
 	    (rc->timer = evtimer_new(base, on_timer, rc)) == NULL ||
 	    (rc->notify_ev = evtimer_new(base, on_notify, rc)) == NULL ||
+	    (rc->commit_idle = evtimer_new(base, on_commit, rc)) == NULL ||
+	    (rc->commit_timer = evtimer_new(base, on_commit, rc)) == NULL ||
+	    event_priority_set(rc->commit_idle, LOOP_PRIO_IDLE) == -1 ||
+	    event_priority_set(rc->commit_timer, LOOP_PRIO_HIGH) == -1 ||
+	    event_priority_set(rc->timer, LOOP_PRIO_HIGH) == -1 ||
 	    (rc->observers = obs_set_new(c->rd_max_observers,
 	    lookup_obs_free)) == NULL) {
 		rd_coap_free(rc);
@@ -797,6 +961,7 @@ rd_coap_new(struct rd *rd, const struct config *c, struct event_base *base)
 	rd_coap_reconfigure(rc, c);
 	rd->changed = on_change;
 	rd->changed_arg = rc;
+	rd_set_group_commit(rd, c->database_sync_full, need_commit, rc);
 	return rc;
 }
 
@@ -807,10 +972,17 @@ rd_coap_free(struct rd_coap *rc)
 		return;
 	for (size_t i = 0; i < PARTIALS_MAX; i++)
 		partial_drop(&rc->partials[i]);
+	/* What was written but not yet answered is made durable now. */
+	rd_commit(rc->rd, rd_coap_now_ms(), (int64_t)time(NULL));
+	rd_set_group_commit(rc->rd, 0, NULL, NULL);
 	rc->rd->changed = NULL;
 	obs_set_free(rc->observers);
 	if (rc->notify_ev)
 		event_free(rc->notify_ev);
+	if (rc->commit_idle)
+		event_free(rc->commit_idle);
+	if (rc->commit_timer)
+		event_free(rc->commit_timer);
 	if (rc->timer)
 		event_free(rc->timer);
 	free(rc->rd_path);

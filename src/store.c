@@ -265,6 +265,40 @@ store_set_sync(struct store *s, int full)
 	    "PRAGMA synchronous=NORMAL");
 }
 
+static enum store_write
+exec_write(struct store *s, const char *sql)
+{
+	int rc = s->fail_writes ? SQLITE_FULL :
+	    sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return STORE_WRITE_OK;
+	log_err("store", "%s: %s failed: %s", s->path, sql,
+	    sqlite3_errstr(rc));
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_FULL ?
+	    STORE_WRITE_BUSY : STORE_WRITE_FAILED;
+}
+
+enum store_write
+store_begin(struct store *s)
+{
+	return exec_write(s, "BEGIN IMMEDIATE");
+}
+
+enum store_write
+store_commit(struct store *s)
+{
+	return exec_write(s, "COMMIT");
+}
+
+void
+store_rollback(struct store *s)
+{
+	/* Harmless when SQLite already rolled the transaction back. */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 void
 store_fail_writes(struct store *s, int on)
 {

@@ -49,6 +49,13 @@ enum store_write store_rd_save(struct store *s, uint64_t id, const char *ep,
 		    const struct lf_doc *links, int64_t expires);
 enum store_write store_rd_delete(struct store *s, uint64_t id);
 /*
+ * Group commit: writes between store_begin() and store_commit() become
+ * durable together. After any failed write or commit, store_rollback().
+ */
+enum store_write store_begin(struct store *s);
+enum store_write store_commit(struct store *s);
+void		store_rollback(struct store *s);
+/*
  * Calls fn for every stored registration, with a content it hands over.
  * Rows that no longer parse are logged and skipped. Returns 0 or -1.
  */

@@ -413,6 +413,60 @@ START_TEST(failed_commit_changes_nothing)
 }
 END_TEST
 
+static int		commits_needed, answered_ok, answered_fail;
+
+static void
+on_need_commit(void *arg)
+{
+	commits_needed++;
+}
+
+static void
+on_answer(void *arg, enum rd_result r)
+{
+	if (r == RD_OK)
+		answered_ok++;
+	else
+		answered_fail++;
+}
+
+/* Group commit: a batch answers only when durable, or not at all. */
+START_TEST(group_commit)
+{
+	uint64_t id;
+
+	rd_set_group_commit(&rd, 1, on_need_commit, NULL);
+	commits_needed = answered_ok = answered_fail = 0;
+	ck_assert_int_eq(reg("ep=a", "</1>", "coap://h", &id), RD_CREATED);
+	ck_assert_int_eq(rd_after_commit(&rd, on_answer, NULL), 0);
+	ck_assert_int_eq(reg("ep=b", "</2>", "coap://h", NULL), RD_CREATED);
+	ck_assert_int_eq(rd_after_commit(&rd, on_answer, NULL), 0);
+	ck_assert_int_eq(commits_needed, 1);	/* one batch for both */
+	ck_assert(rd_in_batch(&rd));
+	ck_assert_int_eq(changes, 0);		/* observers wait too */
+	ck_assert_int_eq(rd_commit(&rd, now_ms, now_wall), RD_OK);
+	ck_assert_int_eq(answered_ok, 2);
+	ck_assert_int_eq(changes, 1);
+	ck_assert(!rd_in_batch(&rd));
+
+	/* A commit that fails: memory goes back to what is durable. */
+	ck_assert_int_eq(reg("ep=c", "</3>", "coap://h", NULL), RD_CREATED);
+	ck_assert_int_eq(rd_after_commit(&rd, on_answer, NULL), 0);
+	ck_assert_int_eq(rd_remove(&rd, id), RD_OK);
+	ck_assert_int_eq(rd_after_commit(&rd, on_answer, NULL), 0);
+	ck_assert_ptr_nonnull(rd_registry_find(&rd.reg, "c", NULL));
+	store_fail_writes(st, 1);
+	ck_assert_int_eq(rd_commit(&rd, now_ms, now_wall), RD_EBUSY);
+	store_fail_writes(st, 0);
+	ck_assert_int_eq(answered_fail, 2);
+	ck_assert_ptr_null(rd_registry_find(&rd.reg, "c", NULL));
+	ck_assert_ptr_nonnull(rd_registry_find(&rd.reg, "a", NULL));
+	ck_assert_uint_eq(rd.reg.count, 2);
+	EXPECT(RD_LOOKUP_RES, "", "<coap://h/1>,<coap://h/2>");
+	rd_set_group_commit(&rd, 0, NULL, NULL);
+}
+END_TEST
+
 /* The hashed index: sorted postings, growth, deletion and reuse. */
 START_TEST(index_postings)
 {
@@ -485,6 +539,7 @@ main(void)
 	tcase_add_test(tc, restore_after_reopen);
 	tcase_add_test(tc, failed_commit_changes_nothing);
 	tcase_add_test(tc, index_postings);
+	tcase_add_test(tc, group_commit);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
