@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "util.h"
 #include "linkformat.h"
 
 struct parser {
@@ -101,18 +102,6 @@ lf_is_ptoken(const char *v)
 	return 1;
 }
 
-static char *
-span_dup(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static int
 parse_target(struct parser *p, struct lf_link *l)
 {
@@ -132,7 +121,7 @@ parse_target(struct parser *p, struct lf_link *l)
 		return fail(p, "target not closed with '>'");
 	if (p->pos - start > p->lim->max_len)
 		return limit(p, "target too long");
-	if ((l->target = span_dup(p->s + start, p->pos - start)) == NULL)
+	if ((l->target = util_strndup(p->s + start, p->pos - start)) == NULL)
 		return LF_ENOMEM;
 	p->pos++;
 	return LF_OK;
@@ -189,7 +178,7 @@ parse_ptoken(struct parser *p, char **out)
 		return fail(p, "expected a value after '='");
 	if (p->pos - start > p->lim->max_len)
 		return limit(p, "parameter value too long");
-	if ((*out = span_dup(p->s + start, p->pos - start)) == NULL)
+	if ((*out = util_strndup(p->s + start, p->pos - start)) == NULL)
 		return LF_ENOMEM;
 	return LF_OK;
 }
@@ -209,7 +198,7 @@ parse_attr(struct parser *p, struct lf_attr *a)
 		return fail(p, "expected a parameter name after ';'");
 	if (p->pos - start > p->lim->max_len)
 		return limit(p, "parameter name too long");
-	if ((a->name = span_dup(p->s + start, p->pos - start)) == NULL)
+	if ((a->name = util_strndup(p->s + start, p->pos - start)) == NULL)
 		return LF_ENOMEM;
 	if (p->pos >= p->len || p->s[p->pos] != '=')
 		return LF_OK;

@@ -397,6 +397,24 @@ defer(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 	    RD_OK ? 0 : -1;
 }
 
+/* Answers a change that rd made: now, later (deferred), or 5.03. */
+static void
+answer_change(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, unsigned int code, uint64_t id)
+{
+	switch (defer(rc, ses, req, code, id)) {
+	case 1:
+		return;
+	case -1:
+		respond_max_age(resp, 503, MAX_AGE_BUSY, "storage busy");
+		return;
+	}
+	/* The same location and code for a registration repeated. */
+	if (code == 201)
+		add_location(resp, rc->rd_path, id);
+	respond(resp, code, NULL);
+}
+
 /* The second call of a deferred request: its outcome. Returns 1 if so. */
 static int
 deferred_answer(struct rd_coap *rc, coap_session_t *ses,
@@ -484,17 +502,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		log_change(result == RD_CREATED ? "registered" :
 		    "registered again", ses, &r, id);
 		rd_coap_schedule(rc);
-		switch (defer(rc, ses, req, 201, id)) {
-		case 1:
-			goto done;
-		case -1:
-			respond_max_age(resp, 503, MAX_AGE_BUSY,
-			    "storage busy");
-			goto done;
-		}
-		/* The same location and code for a registration repeated. */
-		add_location(resp, rc->rd_path, id);
-		respond(resp, 201, NULL);
+		answer_change(rc, ses, req, resp, 201, id);
 	} else
 		respond_result(resp, result);
 done:
@@ -580,16 +588,7 @@ hnd_update(coap_resource_t *res, coap_session_t *ses,
 		log_debug("rd", "location %" PRIu64 " updated by %s", id,
 		    listen_session_principal(ses)->name);
 		rd_coap_schedule(rc);
-		switch (defer(rc, ses, req, 204, id)) {
-		case 1:
-			break;
-		case -1:
-			respond_max_age(resp, 503, MAX_AGE_BUSY,
-			    "storage busy");
-			break;
-		default:
-			respond(resp, 204, NULL);
-		}
+		answer_change(rc, ses, req, resp, 204, id);
 	} else
 		respond_result(resp, result);
 	rd_request_free(&r);
@@ -614,16 +613,7 @@ hnd_delete(coap_resource_t *res, coap_session_t *ses,
 		log_info("rd", "location %" PRIu64 " removed by %s", id,
 		    listen_session_principal(ses)->name);
 		rd_coap_schedule(rc);
-		switch (defer(rc, ses, req, 202, id)) {
-		case 1:
-			break;
-		case -1:
-			respond_max_age(resp, 503, MAX_AGE_BUSY,
-			    "storage busy");
-			break;
-		default:
-			respond(resp, 202, NULL);
-		}
+		answer_change(rc, ses, req, resp, 202, id);
 	} else
 		respond_result(resp, result);
 }

@@ -23,18 +23,6 @@ parse_number(const char *v, uint64_t *out)
 	return 0;
 }
 
-static char *
-span_dup(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static int
 add_filter(struct rd_query *q, const char *opt, size_t len, const char **err)
 {
@@ -51,7 +39,7 @@ add_filter(struct rd_query *q, const char *opt, size_t len, const char **err)
 		return -1;
 	}
 	f = &q->f[q->n];
-	if ((f->name = span_dup(opt, nlen)) == NULL) {
+	if ((f->name = util_strndup(opt, nlen)) == NULL) {
 		*err = "out of memory";
 		return -1;
 	}
@@ -63,7 +51,7 @@ add_filter(struct rd_query *q, const char *opt, size_t len, const char **err)
 		f->prefix = 1;
 		f->vlen--;
 	}
-	if ((f->value = span_dup(eq + 1, f->vlen)) == NULL) {
+	if ((f->value = util_strndup(eq + 1, f->vlen)) == NULL) {
 		*err = "out of memory";
 		return -1;
 	}

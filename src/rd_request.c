@@ -15,18 +15,6 @@ rd_name_valid(const char *s, size_t len)
 	    lf_valid_utf8(s, len);
 }
 
-static char *
-span_dup(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 /*
  * An absolute URI with an authority, and neither query nor fragment.
  * s is NUL-terminated (a copy, never the option in the request).
@@ -78,7 +66,7 @@ set_once(char **dst, const char *v, size_t vlen, const char **err,
 		*err = dup_msg;
 		return -1;
 	}
-	if ((*dst = span_dup(v, vlen)) == NULL) {
+	if ((*dst = util_strndup(v, vlen)) == NULL) {
 		*err = "out of memory";
 		return -1;
 	}
@@ -131,8 +119,8 @@ add_param(struct rd_request *req, const char *name, size_t nlen,
 		return -1;
 	}
 	p = &req->params[req->nparams++];
-	if ((p->name = span_dup(name, nlen)) == NULL ||
-	    (v != NULL && (p->value = span_dup(v, vlen)) == NULL)) {
+	if ((p->name = util_strndup(name, nlen)) == NULL ||
+	    (v != NULL && (p->value = util_strndup(v, vlen)) == NULL)) {
 		*err = "out of memory";
 		return -1;
 	}
@@ -166,7 +154,7 @@ parse_one(struct rd_request *req, const char *opt, size_t len,
 			return -1;
 		}
 		if (v == NULL || memchr(v, '\0', vlen) != NULL ||
-		    (req->base = span_dup(v, vlen)) == NULL ||
+		    (req->base = util_strndup(v, vlen)) == NULL ||
 		    !base_valid(req->base)) {
 			*err = "base must be an absolute URI without query";
 			return -1;

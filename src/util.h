@@ -13,6 +13,9 @@
  */
 int	util_read_file(const char *path, size_t max, char **buf, size_t *len);
 
+/* A NUL-terminated copy of n bytes of s (which need not be terminated). */
+char	*util_strndup(const char *s, size_t n);
+
 /* Parses a decimal integer in [min, max]; returns 0 or -1 on any junk. */
 int	util_parse_ll(const char *s, long long min, long long max,
 	    long long *out);
