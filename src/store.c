@@ -163,6 +163,13 @@ configure(struct store *s)
 	int rc;
 
 	sqlite3_busy_timeout(s->db, 2000);
+	/*
+	 * corehubd already holds the database alone (take_lock), so SQLite
+	 * need not lock the file around every transaction; set before WAL,
+	 * this also spares the shared-memory index.
+	 */
+	if (exec(s, "PRAGMA locking_mode=EXCLUSIVE") == -1)
+		return STORE_ERROR;
 	/* The first read tells a non-database file from a database. */
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
