@@ -45,8 +45,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" params TEXT NOT NULL,"	/* <>;name=value... */
 	" links TEXT NOT NULL,"		/* link-format as registered */
 	" owner TEXT,"
-	" expires INTEGER NOT NULL);"	/* wall-clock seconds */
-	"CREATE UNIQUE INDEX rd_reg_key ON rd_reg (ifnull(d, ''), ep);",
+	" expires INTEGER NOT NULL);",	/* wall-clock seconds */
 };
 
 static int
@@ -169,6 +168,12 @@ configure(struct store *s)
 	 * this also spares the shared-memory index.
 	 */
 	if (exec(s, "PRAGMA locking_mode=EXCLUSIVE") == -1)
+		return STORE_ERROR;
+	/*
+	 * Small pages for a new database: every commit writes whole pages to
+	 * the WAL, and a registration's row is a few hundred bytes.
+	 */
+	if (exec(s, "PRAGMA page_size=1024") == -1)
 		return STORE_ERROR;
 	/* The first read tells a non-database file from a database. */
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
