@@ -225,7 +225,19 @@ main(int argc, char **argv)
 			inflight++;
 			next_send += interval;
 		}
-		n = epoll_wait(ep, evs, 64, wait_ms);
+		if (interval != 0 && sent < count) {
+			/* Open loop: wake at the next send, not 1 ms later,
+			 * or sends go out in bursts and skew the tail. */
+			uint64_t	t = now_ns();
+			uint64_t	d = next_send > t ? next_send - t : 0;
+			struct timespec	ts = { (time_t)(d / 1000000000u),
+					    (long)(d % 1000000000u) };
+
+			if (d > 1000000u)
+				ts = (struct timespec){ 0, 1000000 };
+			n = epoll_pwait2(ep, evs, 64, &ts, NULL);
+		} else
+			n = epoll_wait(ep, evs, 64, wait_ms);
 		for (int e = 0; e < n; e++) {
 			uint8_t		in[2048];
 			ssize_t		r;
