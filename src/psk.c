@@ -235,6 +235,7 @@ psk_table_find(const struct psk_table *t, const char *identity, size_t len)
 
 	if (t == NULL || len > PSK_IDENTITY_MAX || t->count == 0)
 		return NULL;
+	memset(&key, 0, sizeof(key));
 	memcpy(key.identity, identity, len);
 	key.identity_len = len;
 	return bsearch(&key, t->entries, t->count, sizeof(*t->entries),
