@@ -17,6 +17,7 @@ struct loop_coap {
 	coap_context_t	*ctx;
 	struct event	*ev_fd;
 	struct event	*ev_timer;
+	uint64_t	 armed_ms;	/* when ev_timer was last computed */
 };
 
 struct loop {
@@ -114,6 +115,18 @@ loop_base(struct loop *l)
 	return l->base;
 }
 
+/* How often the safety-net timer is recomputed under load, at most. */
+#define LOOP_REARM_MS	100
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void
 loop_coap_run(evutil_socket_t fd, short what, void *arg)
 {
@@ -121,19 +134,25 @@ loop_coap_run(evutil_socket_t fd, short what, void *arg)
 	coap_tick_t		 now;
 	unsigned int		 next_ms;
 	struct timeval		 tv;
+	uint64_t		 t;
 
 	if (coap_io_process(lc->ctx, COAP_IO_NO_WAIT) < 0)
 		log_warnx("loop", "coap_io_process failed");
 	/*
 	 * libcoap's own timerfd normally wakes the descriptor; this timer is
 	 * the safety net for a context whose timerfd could not be created.
+	 * Computing it walks every session, so under load it is refreshed
+	 * at most every LOOP_REARM_MS, not after every batch of packets.
 	 */
+	t = mono_ms();
+	if (what != EV_TIMEOUT && evtimer_pending(lc->ev_timer, NULL) &&
+	    t - lc->armed_ms < LOOP_REARM_MS)
+		return;
+	lc->armed_ms = t;
 	coap_ticks(&now);
 	next_ms = coap_io_prepare_epoll(lc->ctx, now);
-	if (next_ms == 0) {
-		evtimer_del(lc->ev_timer);
-		return;
-	}
+	if (next_ms == 0 || next_ms > 1000)
+		next_ms = 1000;	/* nothing due: look again in a second */
 	tv.tv_sec = next_ms / 1000;
 	tv.tv_usec = (suseconds_t)(next_ms % 1000) * 1000;
 	evtimer_add(lc->ev_timer, &tv);
