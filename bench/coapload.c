@@ -7,6 +7,9 @@
  *
  * usage: coapload -p PORT -m MODE -n COUNT [-a ADDR] [-f FIRST] [-k KEYS]
  *                 [-w WINDOW] [-r RATE] [-s SOCKETS] [-t TIMEOUT_MS]
+ *                 [-P FIRST_SOURCE_PORT]
+ * -P binds the sockets to fixed source ports, so that successive runs are
+ * the same clients to the server instead of new ones.
  * MODE: register  POST /rd?ep=devI&d=bench&base=coap://[2001:db8::1],
  *                 two links, I = FIRST, FIRST+1, ...
  *       ep        GET /rd-lookup/ep?ep=devI, I random in [0, KEYS)
@@ -149,6 +152,7 @@ main(int argc, char **argv)
 	unsigned long		 done = 0, lost = 0, window = 64;
 	double			 rate = 0;
 	int			 nsock = 16, timeout_ms = 2000, ep, ch;
+	int			 srcport = 0;
 	int			 socks[MAX_SOCKS];
 	struct sockaddr_in	 dst;
 	uint64_t		 start, next_send, interval = 0;
@@ -158,8 +162,9 @@ main(int argc, char **argv)
 
 	memset(&dst, 0, sizeof(dst));
 	dst.sin_family = AF_INET;
-	while ((ch = getopt(argc, argv, "a:f:k:m:n:p:r:s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:f:k:m:n:p:P:r:s:t:w:")) != -1) {
 		switch (ch) {
+		case 'P': srcport = atoi(optarg); break;
 		case 'a': addr = optarg; break;
 		case 'f': first = strtoul(optarg, NULL, 10); break;
 		case 'k': keys = strtoul(optarg, NULL, 10); break;
@@ -184,6 +189,19 @@ main(int argc, char **argv)
 
 		socks[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 		setsockopt(socks[i], SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		if (srcport > 0) {
+			struct sockaddr_in	src = dst;
+			int			one = 1;
+
+			src.sin_port = htons((uint16_t)(srcport + i));
+			setsockopt(socks[i], SOL_SOCKET, SO_REUSEADDR, &one,
+			    sizeof(one));
+			if (bind(socks[i], (struct sockaddr *)&src,
+			    sizeof(src)) == -1) {
+				perror("bind");
+				return 1;
+			}
+		}
 		if (connect(socks[i], (struct sockaddr *)&dst, sizeof(dst)) ==
 		    -1)
 			return 1;
