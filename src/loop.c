@@ -236,3 +236,68 @@ loop_drain(struct loop *l, unsigned int timeout_ms)
 	if (busy)
 		log_info("loop", "shutdown: gave up waiting for peers");
 }
+
+/*
+ * Idle work: fn runs when the loop has nothing more urgent to do (the idle
+ * event has the lowest priority, so a burst of requests is served first),
+ * and at the latest max_delay_us after it was armed.
+ */
+struct loop_idle {
+	struct event	*idle, *deadline;
+	struct timeval	 max_delay;
+	void		(*fn)(void *);
+	void		*arg;
+};
+
+static void
+loop_idle_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop_idle *li = arg;
+
+	(void)fd;
+	(void)what;
+	event_del(li->idle);
+	evtimer_del(li->deadline);
+	li->fn(li->arg);
+}
+
+struct loop_idle *
+loop_idle_new(struct loop *l, unsigned int max_delay_us, void (*fn)(void *),
+    void *arg)
+{
+	struct loop_idle *li;
+
+	if ((li = calloc(1, sizeof(*li))) == NULL)
+		return NULL;
+	li->fn = fn;
+	li->arg = arg;
+	li->max_delay.tv_sec = max_delay_us / 1000000;
+	li->max_delay.tv_usec = max_delay_us % 1000000;
+	if ((li->idle = evtimer_new(l->base, loop_idle_run, li)) == NULL ||
+	    (li->deadline = evtimer_new(l->base, loop_idle_run, li)) == NULL ||
+	    event_priority_set(li->idle, LOOP_PRIO_IDLE) == -1 ||
+	    event_priority_set(li->deadline, LOOP_PRIO_HIGH) == -1) {
+		loop_idle_free(li);
+		return NULL;
+	}
+	return li;
+}
+
+void
+loop_idle_arm(struct loop_idle *li)
+{
+	event_active(li->idle, EV_TIMEOUT, 0);
+	evtimer_add(li->deadline, &li->max_delay);
+}
+
+void
+loop_idle_free(struct loop_idle *li)
+{
+	if (li == NULL)
+		return;
+	if (li->idle)
+		event_free(li->idle);
+	if (li->deadline)
+		event_free(li->deadline);
+	free(li);
+}

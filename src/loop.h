@@ -41,4 +41,14 @@ void		 loop_stop(struct loop *l);
  */
 void		 loop_drain(struct loop *l, unsigned int timeout_ms);
 
+/*
+ * Idle work (group commit): fn runs once the loop has nothing more urgent
+ * to do, and at the latest max_delay_us after loop_idle_arm().
+ */
+struct loop_idle;
+struct loop_idle *loop_idle_new(struct loop *l, unsigned int max_delay_us,
+		    void (*fn)(void *), void *arg);
+void		 loop_idle_arm(struct loop_idle *li);
+void		 loop_idle_free(struct loop_idle *li);
+
 #endif

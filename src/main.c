@@ -14,6 +14,7 @@
 
 #include <coap3/coap.h>
 
+#include "batch.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -41,6 +42,8 @@ struct daemon {
 	struct loop		*loop;
 	struct listen_set	*listeners;
 	struct store		*store;
+	struct batch		*batch;
+	struct loop_idle	*commit;
 	struct rd		 rd;
 	int			 rd_ready;
 	struct rd_coap		*rd_coap;
@@ -116,6 +119,7 @@ daemon_reload(void *arg)
 	else if (c->database_sync_full != d->conf->database_sync_full &&
 	    store_set_sync(d->store, c->database_sync_full) == -1)
 		c->database_sync_full = d->conf->database_sync_full;
+	batch_set_group(d->batch, c->database_sync_full);
 	if (strcmp(c->rd_path, d->conf->rd_path) != 0 ||
 	    strcmp(c->rd_lookup_ep_path, d->conf->rd_lookup_ep_path) != 0 ||
 	    strcmp(c->rd_lookup_res_path, d->conf->rd_lookup_res_path) != 0)
@@ -158,6 +162,31 @@ open_store(struct daemon *d)
 	}
 }
 
+/*
+ * Group commit: a batch is committed when the loop has nothing more
+ * urgent to do, so that a burst of requests shares one fsync, and at the
+ * latest a few ms after it opened.
+ */
+#define COMMIT_MAX_DELAY_US	5000
+
+static void
+commit_due(void *arg)
+{
+	struct daemon *d = arg;
+
+	batch_commit(d->batch, rd_coap_now_ms(), (int64_t)time(NULL));
+	/* A failed batch reloads the directory: its timers change. */
+	rd_coap_schedule(d->rd_coap);
+}
+
+static void
+need_commit(void *arg)
+{
+	struct daemon *d = arg;
+
+	loop_idle_arm(d->commit);
+}
+
 static void
 rd_changed(void *rc)
 {
@@ -175,6 +204,8 @@ start_rd(struct daemon *d)
 
 	rd_init(&d->rd, d->store, &lim);
 	d->rd_ready = 1;
+	if (rd_set_batch(&d->rd, d->batch) == -1)
+		return -1;
 	if (rd_restore(&d->rd, rd_coap_now_ms(), (int64_t)time(NULL)) == -1)
 		return -1;
 	if ((d->rd_coap = rd_coap_new(&d->rd, d->conf,
@@ -202,6 +233,10 @@ serve(struct daemon *d)
 	if ((rc = open_store(d)) != 0)
 		return rc;
 	if ((d->loop = loop_new(&hooks)) == NULL ||
+	    (d->batch = batch_new(d->store, d->conf->database_sync_full,
+	    need_commit, d)) == NULL ||
+	    (d->commit = loop_idle_new(d->loop, COMMIT_MAX_DELAY_US,
+	    commit_due, d)) == NULL ||
 	    (d->listeners = listen_open(d->conf, d->loop)) == NULL ||
 	    start_rd(d) == -1)
 		return 1;
@@ -218,13 +253,18 @@ serve(struct daemon *d)
 static void
 teardown(struct daemon *d)
 {
+	/* What was written but not yet answered is made durable now. */
+	if (d->batch != NULL)
+		batch_commit(d->batch, rd_coap_now_ms(), (int64_t)time(NULL));
 	/* Events first: they watch descriptors the contexts own. */
 	rd_simple_free(d->rd_simple);
 	rd_coap_free(d->rd_coap);
+	loop_idle_free(d->commit);
 	loop_free(d->loop);
 	listen_close(d->listeners);
 	if (d->rd_ready)
 		rd_free(&d->rd);
+	batch_free(d->batch);
 	store_close(d->store);
 	config_free(d->conf);
 	coap_cleanup();

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "log.h"
 #include "rd.h"
 #include "rd_request.h"
@@ -21,58 +22,59 @@ void
 rd_free(struct rd *rd)
 {
 	rd_registry_clear(&rd->reg);
-	free(rd->waiters);
-	rd->waiters = NULL;
 }
 
-void
-rd_set_group_commit(struct rd *rd, int on, void (*need_commit)(void *),
-    void *arg)
+static void
+rolled_back(void *arg, uint64_t now_ms, int64_t now_wall)
 {
-	rd->group = on;
-	rd->need_commit = need_commit;
-	rd->need_commit_arg = arg;
+	struct rd *rd = arg;
+
+	rd_registry_clear(&rd->reg);
+	if (rd_restore(rd, now_ms, now_wall) == -1)
+		log_err("rd", "the directory could not be reloaded");
+	rd->notify_pending = 1;
+}
+
+static void notify(struct rd *, const struct rd_reg *, const struct rd_reg *);
+
+static void
+batch_ended(void *arg)
+{
+	struct rd *rd = arg;
+
+	if (rd->notify_pending) {
+		rd->notify_pending = 0;
+		notify(rd, NULL, NULL);
+	}
+}
+
+int
+rd_set_batch(struct rd *rd, struct batch *b)
+{
+	struct batch_member m = { rolled_back, batch_ended, rd };
+
+	if (batch_add_member(b, &m) == -1)
+		return -1;
+	rd->batch = b;
+	return 0;
 }
 
 int
 rd_in_batch(const struct rd *rd)
 {
-	return rd->in_batch;
-}
-
-int
-rd_after_commit(struct rd *rd, void (*fn)(void *, enum rd_result), void *arg)
-{
-	if (rd->nwaiters == rd->capwaiters) {
-		size_t		  ncap = rd->capwaiters ? rd->capwaiters * 2 : 64;
-		struct rd_waiter *n = reallocarray(rd->waiters, ncap,
-				      sizeof(*n));
-
-		if (n == NULL)
-			return -1;
-		rd->waiters = n;
-		rd->capwaiters = ncap;
-	}
-	rd->waiters[rd->nwaiters].fn = fn;
-	rd->waiters[rd->nwaiters++].arg = arg;
-	return 0;
+	return rd->batch != NULL && batch_open(rd->batch);
 }
 
 /* Opens the batch a change joins (group commit only). */
 static enum rd_result
-batch_join(struct rd *rd)
+batch_enter(struct rd *rd)
 {
 	enum store_write w;
 
-	if (!rd->group || rd->in_batch)
+	if (rd->batch == NULL ||
+	    (w = batch_join(rd->batch)) == STORE_WRITE_OK)
 		return RD_OK;
-	if ((w = store_begin(rd->store)) != STORE_WRITE_OK)
-		return w == STORE_WRITE_BUSY ? RD_EBUSY : RD_EFAIL;
-	rd->in_batch = 1;
-	rd->batch_failed = 0;
-	if (rd->need_commit != NULL)
-		rd->need_commit(rd->need_commit_arg);
-	return RD_OK;
+	return w == STORE_WRITE_BUSY ? RD_EBUSY : RD_EFAIL;
 }
 
 const char *
@@ -135,8 +137,8 @@ from_store(enum store_write w)
 static enum rd_result
 written(struct rd *rd, enum store_write w)
 {
-	if (w != STORE_WRITE_OK && rd->in_batch)
-		rd->batch_failed = 1;
+	if (rd->batch != NULL)
+		batch_written(rd->batch, w);
 	return from_store(w);
 }
 
@@ -144,51 +146,12 @@ static void
 notify(struct rd *rd, const struct rd_reg *old, const struct rd_reg *now)
 {
 	/* Observers hear of a batch's changes once it is durable. */
-	if (rd->in_batch) {
+	if (rd_in_batch(rd)) {
 		rd->notify_pending = 1;
 		return;
 	}
 	if (rd->changed != NULL)
 		rd->changed(rd->changed_arg, old, now);
-}
-
-enum rd_result
-rd_commit(struct rd *rd, uint64_t now_ms, int64_t now_wall)
-{
-	enum rd_result	 res = RD_OK;
-	struct rd_waiter *w;
-	size_t		 n;
-
-	if (!rd->in_batch)
-		return RD_OK;
-	rd->in_batch = 0;
-	if (rd->batch_failed)
-		res = RD_EBUSY;
-	else
-		res = from_store(store_commit(rd->store));
-	if (res != RD_OK) {
-		/* Back to what is durable: memory is rebuilt from the store. */
-		store_rollback(rd->store);
-		log_warnx("rd", "a batch of changes was not committed; "
-		    "reloading the directory from the store");
-		rd_registry_clear(&rd->reg);
-		if (rd_restore(rd, now_ms, now_wall) == -1)
-			res = RD_EFAIL;
-		rd->notify_pending = 1;
-	}
-	/* The callbacks may queue more; only this batch's run now. */
-	w = rd->waiters;
-	n = rd->nwaiters;
-	rd->waiters = NULL;
-	rd->nwaiters = rd->capwaiters = 0;
-	for (size_t i = 0; i < n; i++)
-		w[i].fn(w[i].arg, res);
-	free(w);
-	if (rd->notify_pending) {
-		rd->notify_pending = 0;
-		notify(rd, NULL, NULL);
-	}
-	return res;
 }
 
 static int
@@ -248,7 +211,7 @@ rd_register(struct rd *rd, const struct rd_request *req, struct lf_doc *links,
 	if (reg == NULL && rd->reg.count >= rd->lim.max_registrations)
 		return RD_EFULL;
 	*id = reg ? reg->id : rd->reg.next_id;
-	if ((res = batch_join(rd)) != RD_OK ||
+	if ((res = batch_enter(rd)) != RD_OK ||
 	    (res = make_content(req, links, con, owner, &c)) != RD_OK)
 		return res;
 	res = written(rd, store_rd_save(rd->store, *id, req->ep, req->d, &c,
@@ -296,7 +259,7 @@ rd_update(struct rd *rd, uint64_t id, const struct rd_request *req,
 	    (req->d && (reg->d == NULL || strcmp(req->d, reg->d) != 0)))
 		return RD_EINVAL;
 	lt = req->has_lt ? req->lt : reg->c.lt;
-	if ((res = batch_join(rd)) != RD_OK)
+	if ((res = batch_enter(rd)) != RD_OK)
 		return res;
 	if (rd_content_refreshed(reg, lt, req->base, con, req->params,
 	    req->nparams, &c) == -1)
@@ -320,7 +283,7 @@ rd_remove(struct rd *rd, uint64_t id)
 
 	if (reg == NULL)
 		return RD_ENOTFOUND;
-	if ((res = batch_join(rd)) != RD_OK ||
+	if ((res = batch_enter(rd)) != RD_OK ||
 	    (res = written(rd, store_rd_delete(rd->store, id))) != RD_OK)
 		return res;
 	notify(rd, reg, NULL);

@@ -13,6 +13,7 @@
 
 #include "rd_registry.h"
 
+struct batch;
 struct store;
 struct rd_request;
 
@@ -33,22 +34,13 @@ struct rd_limits {
 	uint32_t	grace;		/* seconds an expired one stays */
 };
 
-struct rd_waiter {
-	void			(*fn)(void *arg, enum rd_result r);
-	void			*arg;
-};
-
 struct rd {
 	struct rd_registry	 reg;
 	struct store		*store;
 	struct rd_limits	 lim;
-	/* Group commit: changes share one transaction until rd_commit(). */
-	int			 group;
-	int			 in_batch, batch_failed, notify_pending;
-	void			(*need_commit)(void *arg);
-	void			*need_commit_arg;
-	struct rd_waiter	*waiters;
-	size_t			 nwaiters, capwaiters;
+	/* Group commit: changes share the batch's transaction. */
+	struct batch		*batch;
+	int			 notify_pending;
 	/* Called after every change, for Observe and statistics. */
 	void			(*changed)(void *arg, const struct rd_reg *old,
 				    const struct rd_reg *now);
@@ -73,20 +65,14 @@ enum rd_result	rd_update(struct rd *rd, uint64_t id,
 		    uint64_t now_ms, int64_t now_wall);
 enum rd_result	rd_remove(struct rd *rd, uint64_t id);
 /*
- * Group commit (database-sync full): each change is written into one open
- * transaction and applied in memory at once, and need_commit() is told
- * when a transaction opens. rd_commit() makes the batch durable; if that
- * fails, memory is rebuilt from the store, so nothing unacknowledged
- * stays. Callers answer only from an rd_after_commit() callback.
+ * Group commit: each change is written into the batch's open transaction
+ * and applied in memory at once; observers hear of it when the batch
+ * ends. If the batch fails, memory is rebuilt from the store, so nothing
+ * unacknowledged stays. Callers answer only once the batch is durable
+ * (batch_after_commit). Returns -1 if the batch has no room for rd.
  */
-void		rd_set_group_commit(struct rd *rd, int on,
-		    void (*need_commit)(void *), void *arg);
+int		rd_set_batch(struct rd *rd, struct batch *b);
 int		rd_in_batch(const struct rd *rd);
-/* Queues fn for the end of the open batch; -1 when out of memory. */
-int		rd_after_commit(struct rd *rd,
-		    void (*fn)(void *arg, enum rd_result r), void *arg);
-/* Commits the open batch (if any); returns its result. */
-enum rd_result	rd_commit(struct rd *rd, uint64_t now_ms, int64_t now_wall);
 /* Handles lifetimes due at now_ms; returns the next deadline. */
 uint64_t	rd_expire(struct rd *rd, uint64_t now_ms);
 const char	*rd_result_text(enum rd_result r);

@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "config.h"
 #include "linkformat.h"
@@ -73,7 +74,6 @@ struct rd_coap {
 	struct rd	*rd;
 	struct obs_set	*observers;
 	struct event	*notify_ev;
-	struct event	*commit_idle, *commit_timer;
 	struct partial	 partials[PARTIALS_MAX];
 	struct event	*timer;
 	char		*rd_path, *ep_path, *res_path;
@@ -346,8 +346,10 @@ add_location(coap_pdu_t *resp, const char *path, uint64_t id)
 }
 
 static void
-on_committed(void *arg, enum rd_result r)
+on_committed(void *arg, enum store_write w)
 {
+	enum rd_result	 r = w == STORE_WRITE_OK ? RD_OK :
+			    w == STORE_WRITE_BUSY ? RD_EBUSY : RD_EFAIL;
 	struct deferred	*d = arg;
 	coap_bin_const_t tok = { d->toklen, d->tok };
 	coap_async_t	*a = coap_find_async(d->ses, tok);
@@ -385,7 +387,8 @@ defer(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		d->id = id;
 		if (coap_register_async(ses, req, 0) != NULL) {
 			d->ses = coap_session_reference(ses);
-			if (rd_after_commit(rc->rd, on_committed, d) == 0)
+			if (batch_after_commit(rc->rd->batch, on_committed,
+			    d) == 0)
 				return 1;
 			coap_session_release(d->ses);
 			coap_free_async(ses, coap_find_async(ses, tok));
@@ -393,8 +396,8 @@ defer(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		free(d);
 	}
 	/* Cannot wait: commit now, and answer with what it gives. */
-	return rd_commit(rc->rd, rd_coap_now_ms(), (int64_t)time(NULL)) ==
-	    RD_OK ? 0 : -1;
+	return batch_commit(rc->rd->batch, rd_coap_now_ms(),
+	    (int64_t)time(NULL)) == STORE_WRITE_OK ? 0 : -1;
 }
 
 /* Answers a change that rd made: now, later (deferred), or 5.03. */
@@ -860,33 +863,6 @@ rd_coap_attach(coap_context_t *ctx, void *arg)
 	}
 }
 
-/*
- * Group commit: the batch is committed when the loop has nothing more
- * urgent to do (the idle event has the lowest priority, so a burst of
- * requests shares one fsync), and at the latest a few ms after it opened.
- */
-#define COMMIT_MAX_DELAY_US	5000
-
-static void
-on_commit(evutil_socket_t fd, short what, void *arg)
-{
-	struct rd_coap *rc = arg;
-
-	evtimer_del(rc->commit_timer);
-	rd_commit(rc->rd, rd_coap_now_ms(), (int64_t)time(NULL));
-	rd_coap_schedule(rc);
-}
-
-static void
-need_commit(void *arg)
-{
-	struct rd_coap	*rc = arg;
-	struct timeval	 tv = { 0, COMMIT_MAX_DELAY_US };
-
-	event_active(rc->commit_idle, EV_TIMEOUT, 0);
-	evtimer_add(rc->commit_timer, &tv);
-}
-
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -938,10 +914,6 @@ rd_coap_new(struct rd *rd, const struct config *c, struct event_base *base)
 	    (rc->res_path = strdup(c->rd_lookup_res_path)) == NULL ||
 	    (rc->timer = evtimer_new(base, on_timer, rc)) == NULL ||
 	    (rc->notify_ev = evtimer_new(base, on_notify, rc)) == NULL ||
-	    (rc->commit_idle = evtimer_new(base, on_commit, rc)) == NULL ||
-	    (rc->commit_timer = evtimer_new(base, on_commit, rc)) == NULL ||
-	    event_priority_set(rc->commit_idle, LOOP_PRIO_IDLE) == -1 ||
-	    event_priority_set(rc->commit_timer, LOOP_PRIO_HIGH) == -1 ||
 	    event_priority_set(rc->timer, LOOP_PRIO_HIGH) == -1 ||
 	    (rc->observers = obs_set_new(c->rd_max_observers,
 	    lookup_obs_free)) == NULL) {
@@ -951,7 +923,6 @@ rd_coap_new(struct rd *rd, const struct config *c, struct event_base *base)
 	rd_coap_reconfigure(rc, c);
 	rd->changed = on_change;
 	rd->changed_arg = rc;
-	rd_set_group_commit(rd, c->database_sync_full, need_commit, rc);
 	return rc;
 }
 
@@ -962,17 +933,10 @@ rd_coap_free(struct rd_coap *rc)
 		return;
 	for (size_t i = 0; i < PARTIALS_MAX; i++)
 		partial_drop(&rc->partials[i]);
-	/* What was written but not yet answered is made durable now. */
-	rd_commit(rc->rd, rd_coap_now_ms(), (int64_t)time(NULL));
-	rd_set_group_commit(rc->rd, 0, NULL, NULL);
 	rc->rd->changed = NULL;
 	obs_set_free(rc->observers);
 	if (rc->notify_ev)
 		event_free(rc->notify_ev);
-	if (rc->commit_idle)
-		event_free(rc->commit_idle);
-	if (rc->commit_timer)
-		event_free(rc->commit_timer);
 	if (rc->timer)
 		event_free(rc->timer);
 	free(rc->rd_path);

@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "linkformat.h"
 #include "listen.h"
@@ -38,6 +39,7 @@ struct fetch {
 	struct waiter		 w[WAITERS_MAX];
 	size_t			 nw;
 	int			 done;
+	int			 committing;	/* waits for its batch */
 };
 
 /* What a waiting POST is finally answered with. */
@@ -86,7 +88,7 @@ finish(struct fetch *f, unsigned int code, const char *diag)
 	struct rd_simple	*rs = f->rs;
 	struct timeval		 now = { 0, 0 };
 
-	if (f->done)
+	if (f->done || f->committing)
 		return;
 	f->done = 1;
 	for (size_t i = 0; i < f->nw; i++) {
@@ -120,6 +122,36 @@ find_by_client(struct rd_simple *rs, const coap_session_t *ses)
 }
 
 static void
+committed(void *arg, enum store_write w)
+{
+	struct fetch *f = arg;
+
+	f->committing = 0;
+	if (w == STORE_WRITE_OK)
+		finish(f, 204, NULL);
+	else
+		finish(f, 503, "storage busy");
+}
+
+/* Answered once the registration is durable (group commit). */
+static void
+answer_durable(struct fetch *f)
+{
+	struct batch *b = f->rs->rd->batch;
+
+	if (!rd_in_batch(f->rs->rd)) {
+		finish(f, 204, NULL);
+		return;
+	}
+	f->committing = 1;
+	if (batch_after_commit(b, committed, f) == 0)
+		return;
+	f->committing = 0;
+	finish(f, batch_commit(b, rd_coap_now_ms(), (int64_t)time(NULL)) ==
+	    STORE_WRITE_OK ? 204 : 503, NULL);
+}
+
+static void
 complete(struct fetch *f)
 {
 	struct lf_doc		 links;
@@ -144,7 +176,7 @@ complete(struct fetch *f)
 		    f->con);
 		if (f->rs->changed != NULL)
 			f->rs->changed(f->rs->changed_arg);
-		finish(f, 204, NULL);
+		answer_durable(f);
 	} else
 		finish(f, rd_result_code(res), rd_result_text(res));
 }

@@ -9,6 +9,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "common.h"
 #include "linkformat.h"
@@ -422,9 +423,9 @@ on_need_commit(void *arg)
 }
 
 static void
-on_answer(void *arg, enum rd_result r)
+on_answer(void *arg, enum store_write r)
 {
-	if (r == RD_OK)
+	if (r == STORE_WRITE_OK)
 		answered_ok++;
 	else
 		answered_fail++;
@@ -433,37 +434,41 @@ on_answer(void *arg, enum rd_result r)
 /* Group commit: a batch answers only when durable, or not at all. */
 START_TEST(group_commit)
 {
-	uint64_t id;
+	uint64_t	 id;
+	struct batch	*b = batch_new(st, 1, on_need_commit, NULL);
 
-	rd_set_group_commit(&rd, 1, on_need_commit, NULL);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(rd_set_batch(&rd, b), 0);
 	commits_needed = answered_ok = answered_fail = 0;
 	ck_assert_int_eq(reg("ep=a", "</1>", "coap://h", &id), RD_CREATED);
-	ck_assert_int_eq(rd_after_commit(&rd, on_answer, NULL), 0);
+	ck_assert_int_eq(batch_after_commit(b, on_answer, NULL), 0);
 	ck_assert_int_eq(reg("ep=b", "</2>", "coap://h", NULL), RD_CREATED);
-	ck_assert_int_eq(rd_after_commit(&rd, on_answer, NULL), 0);
+	ck_assert_int_eq(batch_after_commit(b, on_answer, NULL), 0);
 	ck_assert_int_eq(commits_needed, 1);	/* one batch for both */
 	ck_assert(rd_in_batch(&rd));
 	ck_assert_int_eq(changes, 0);		/* observers wait too */
-	ck_assert_int_eq(rd_commit(&rd, now_ms, now_wall), RD_OK);
+	ck_assert_int_eq(batch_commit(b, now_ms, now_wall), STORE_WRITE_OK);
 	ck_assert_int_eq(answered_ok, 2);
 	ck_assert_int_eq(changes, 1);
 	ck_assert(!rd_in_batch(&rd));
 
 	/* A commit that fails: memory goes back to what is durable. */
 	ck_assert_int_eq(reg("ep=c", "</3>", "coap://h", NULL), RD_CREATED);
-	ck_assert_int_eq(rd_after_commit(&rd, on_answer, NULL), 0);
+	ck_assert_int_eq(batch_after_commit(b, on_answer, NULL), 0);
 	ck_assert_int_eq(rd_remove(&rd, id), RD_OK);
-	ck_assert_int_eq(rd_after_commit(&rd, on_answer, NULL), 0);
+	ck_assert_int_eq(batch_after_commit(b, on_answer, NULL), 0);
 	ck_assert_ptr_nonnull(rd_registry_find(&rd.reg, "c", NULL));
 	store_fail_writes(st, 1);
-	ck_assert_int_eq(rd_commit(&rd, now_ms, now_wall), RD_EBUSY);
+	ck_assert_int_eq(batch_commit(b, now_ms, now_wall),
+	    STORE_WRITE_BUSY);
 	store_fail_writes(st, 0);
 	ck_assert_int_eq(answered_fail, 2);
 	ck_assert_ptr_null(rd_registry_find(&rd.reg, "c", NULL));
 	ck_assert_ptr_nonnull(rd_registry_find(&rd.reg, "a", NULL));
 	ck_assert_uint_eq(rd.reg.count, 2);
 	EXPECT(RD_LOOKUP_RES, "", "<coap://h/1>,<coap://h/2>");
-	rd_set_group_commit(&rd, 0, NULL, NULL);
+	rd.batch = NULL;
+	batch_free(b);
 }
 END_TEST
 
