@@ -15,6 +15,7 @@
 #include <coap3/coap.h>
 
 #include "batch.h"
+#include "coaputil.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -174,7 +175,7 @@ commit_due(void *arg)
 {
 	struct daemon *d = arg;
 
-	batch_commit(d->batch, rd_coap_now_ms(), (int64_t)time(NULL));
+	batch_commit(d->batch, cu_now_ms(), (int64_t)time(NULL));
 	/* A failed batch reloads the directory: its timers change. */
 	rd_coap_schedule(d->rd_coap);
 }
@@ -206,7 +207,7 @@ start_rd(struct daemon *d)
 	d->rd_ready = 1;
 	if (rd_set_batch(&d->rd, d->batch) == -1)
 		return -1;
-	if (rd_restore(&d->rd, rd_coap_now_ms(), (int64_t)time(NULL)) == -1)
+	if (rd_restore(&d->rd, cu_now_ms(), (int64_t)time(NULL)) == -1)
 		return -1;
 	if ((d->rd_coap = rd_coap_new(&d->rd, d->conf,
 	    loop_base(d->loop))) == NULL) {
@@ -255,7 +256,7 @@ teardown(struct daemon *d)
 {
 	/* What was written but not yet answered is made durable now. */
 	if (d->batch != NULL)
-		batch_commit(d->batch, rd_coap_now_ms(), (int64_t)time(NULL));
+		batch_commit(d->batch, cu_now_ms(), (int64_t)time(NULL));
 	/* Events first: they watch descriptors the contexts own. */
 	rd_simple_free(d->rd_simple);
 	rd_coap_free(d->rd_coap);

@@ -12,6 +12,7 @@
 
 #include "batch.h"
 #include "buf.h"
+#include "coaputil.h"
 #include "config.h"
 #include "linkformat.h"
 #include "listen.h"
@@ -24,23 +25,8 @@
 #include "rd_lookup.h"
 #include "rd_request.h"
 
-#define QUERY_OPTS_MAX	32
 #define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
 #define MAX_AGE_FULL	60	/* seconds a client waits at the cap */
-#define MAX_AGE_BUSY	5	/* seconds a client waits for the store */
-
-/*
- * A registration body arriving in Block1 blocks, reassembled here under
- * max-payload: libcoap's single-body mode would size it from Size1.
- */
-#define PARTIALS_MAX	64
-#define PARTIAL_TTL_MS	60000
-
-struct partial {
-	coap_session_t	*ses;
-	struct buf	 body;
-	uint64_t	 last_ms;
-};
 
 /* One observer of a lookup: its query and what it was last sent. */
 struct lookup_obs {
@@ -49,108 +35,17 @@ struct lookup_obs {
 	uint64_t		hash;
 };
 
-/*
- * A request answered once its batch is committed (group commit): the
- * request is held by libcoap as an async, found again by session and
- * token, and its handler called a second time with the outcome.
- */
-#define DEFER_TOKEN_MAX	8
-
-struct deferred {
-	struct rd_coap	*rc;
-	coap_session_t	*ses;		/* referenced */
-	uint8_t		 tok[DEFER_TOKEN_MAX];
-	size_t		 toklen;
-	unsigned int	 code;		/* when the batch commits */
-	uint64_t	 id;		/* for Location-Path */
-};
-
-struct outcome {
-	unsigned int	 code;
-	uint64_t	 id;
-};
-
 struct rd_coap {
 	struct rd	*rd;
 	struct obs_set	*observers;
 	struct event	*notify_ev;
-	struct partial	 partials[PARTIALS_MAX];
+	struct cu_bodies *bodies;
 	struct event	*timer;
 	char		*rd_path, *ep_path, *res_path;
 	size_t		 max_payload;
 	size_t		 max_response;
 	struct lf_limits lf_lim;
 };
-
-/* Uri-Query options, pointing into the request. */
-struct query {
-	const char	*opt[QUERY_OPTS_MAX];
-	size_t		 len[QUERY_OPTS_MAX];
-	size_t		 n;
-};
-
-uint64_t
-rd_coap_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int
-get_queries(const coap_pdu_t *req, struct query *q)
-{
-	coap_opt_iterator_t	oi;
-	coap_opt_filter_t	f;
-	coap_opt_t		*opt;
-
-	q->n = 0;
-	coap_option_filter_clear(&f);
-	coap_option_filter_set(&f, COAP_OPTION_URI_QUERY);
-	coap_option_iterator_init(req, &oi, &f);
-	while ((opt = coap_option_next(&oi)) != NULL) {
-		if (q->n == QUERY_OPTS_MAX)
-			return -1;
-		q->opt[q->n] = (const char *)coap_opt_value(opt);
-		q->len[q->n++] = coap_opt_length(opt);
-	}
-	return 0;
-}
-
-/* The value of a uint option, or -1 when absent. */
-static long
-uint_option(const coap_pdu_t *req, coap_option_num_t num)
-{
-	coap_opt_iterator_t	 oi;
-	coap_opt_t		*opt = coap_check_option(req, num, &oi);
-
-	if (opt == NULL)
-		return -1;
-	return (long)coap_decode_var_bytes(coap_opt_value(opt),
-	    coap_opt_length(opt));
-}
-
-static void
-respond(coap_pdu_t *resp, unsigned int code, const char *diag)
-{
-	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(code));
-	if (diag != NULL)
-		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
-}
-
-static void
-respond_max_age(coap_pdu_t *resp, unsigned int code, unsigned int max_age,
-    const char *diag)
-{
-	uint8_t buf[4];
-
-	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(code));
-	coap_add_option(resp, COAP_OPTION_MAXAGE,
-	    coap_encode_var_safe(buf, sizeof(buf), max_age), buf);
-	if (diag != NULL)
-		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
-}
 
 static void
 respond_result(coap_pdu_t *resp, enum rd_result r)
@@ -160,22 +55,22 @@ respond_result(coap_pdu_t *resp, enum rd_result r)
 	case RD_CREATED:
 		break;
 	case RD_ENOTFOUND:
-		respond(resp, 404, NULL);
+		cu_respond(resp, 404, NULL);
 		break;
 	case RD_EINVAL:
-		respond(resp, 400, rd_result_text(r));
+		cu_respond(resp, 400, rd_result_text(r));
 		break;
 	case RD_ETOOLARGE:
-		respond(resp, 413, rd_result_text(r));
+		cu_respond(resp, 413, rd_result_text(r));
 		break;
 	case RD_EFULL:
-		respond_max_age(resp, 503, MAX_AGE_FULL, rd_result_text(r));
+		cu_respond_max_age(resp, 503, MAX_AGE_FULL, rd_result_text(r));
 		break;
 	case RD_EBUSY:
-		respond_max_age(resp, 503, MAX_AGE_BUSY, rd_result_text(r));
+		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY, rd_result_text(r));
 		break;
 	case RD_EFAIL:
-		respond(resp, 500, NULL);
+		cu_respond(resp, 500, NULL);
 		break;
 	}
 }
@@ -222,105 +117,6 @@ rd_coap_implicit_base(const coap_session_t *ses)
 }
 
 static void
-partial_drop(struct partial *p)
-{
-	buf_free(&p->body);
-	p->ses = NULL;
-}
-
-/* The session's body in progress, or a free (or the oldest) slot. */
-static struct partial *
-partial_find(struct rd_coap *rc, const coap_session_t *ses, int create)
-{
-	struct partial	*slot = NULL;
-	uint64_t	 now = rd_coap_now_ms();
-
-	for (size_t i = 0; i < PARTIALS_MAX; i++) {
-		struct partial *p = &rc->partials[i];
-
-		if (p->ses != NULL && now - p->last_ms > PARTIAL_TTL_MS)
-			partial_drop(p);
-		if (p->ses == ses && ses != NULL)
-			return p;
-		if (slot == NULL || (slot->ses != NULL && (p->ses == NULL ||
-		    p->last_ms < slot->last_ms)))
-			slot = p;
-	}
-	if (!create)
-		return NULL;
-	partial_drop(slot);
-	return slot;
-}
-
-static void
-too_large(coap_pdu_t *resp, size_t max)
-{
-	uint8_t buf[4];
-
-	coap_add_option(resp, COAP_OPTION_SIZE1,
-	    coap_encode_var_safe(buf, sizeof(buf), (unsigned int)max), buf);
-	respond(resp, 413, "body too large");
-}
-
-enum body_state {
-	BODY_ERROR = -1,	/* the response is set */
-	BODY_MORE = 0,		/* a block was taken; 2.31 is set */
-	BODY_DONE = 1
-};
-
-/*
- * The request body, whole. A body in several blocks is gathered per
- * session; *held is then the partial to drop once the body is used.
- */
-static enum body_state
-get_body(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
-    coap_pdu_t *resp, const uint8_t **data, size_t *len,
-    struct partial **held)
-{
-	size_t		 offset = 0, total = 0;
-	struct partial	*p;
-
-	*held = NULL;
-	*len = 0;
-	*data = (const uint8_t *)"";
-	if (!coap_get_data_large(req, len, data, &offset, &total))
-		return BODY_DONE;
-	if (offset == 0 && total == *len) {
-		if (*len > rc->max_payload) {
-			too_large(resp, rc->max_payload);
-			return BODY_ERROR;
-		}
-		return BODY_DONE;
-	}
-	p = partial_find(rc, ses, offset == 0);
-	if (offset == 0) {
-		partial_drop(p);
-		buf_init(&p->body, rc->max_payload);
-		p->ses = ses;
-	}
-	if (p == NULL || offset != p->body.len) {
-		if (p != NULL)
-			partial_drop(p);
-		respond(resp, 408, "blocks out of order");
-		return BODY_ERROR;
-	}
-	if (total > rc->max_payload || buf_add(&p->body, *data, *len) == -1) {
-		partial_drop(p);
-		too_large(resp, rc->max_payload);
-		return BODY_ERROR;
-	}
-	p->last_ms = rd_coap_now_ms();
-	if (total > offset + *len) {
-		coap_pdu_set_code(resp, COAP_RESPONSE_CODE(231));
-		return BODY_MORE;
-	}
-	*data = (const uint8_t *)(p->body.data ? p->body.data : "");
-	*len = p->body.len;
-	*held = p;
-	return BODY_DONE;
-}
-
-static void
 log_change(const char *what, const coap_session_t *ses,
     const struct rd_request *req, uint64_t id)
 {
@@ -330,74 +126,15 @@ log_change(const char *what, const coap_session_t *ses,
 }
 
 static void
-add_location(coap_pdu_t *resp, const char *path, uint64_t id)
+answer(struct rd_coap *rc, coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
-	char	 copy[80], num[24];
-	char	*seg, *save;
-
-	snprintf(copy, sizeof(copy), "%s", path);
-	for (seg = strtok_r(copy, "/", &save); seg;
-	    seg = strtok_r(NULL, "/", &save))
-		coap_add_option(resp, COAP_OPTION_LOCATION_PATH, strlen(seg),
-		    (const uint8_t *)seg);
-	snprintf(num, sizeof(num), "%" PRIu64, id);
-	coap_add_option(resp, COAP_OPTION_LOCATION_PATH, strlen(num),
-	    (const uint8_t *)num);
-}
-
-static void
-on_committed(void *arg, enum store_write w)
-{
-	enum rd_result	 r = w == STORE_WRITE_OK ? RD_OK :
-			    w == STORE_WRITE_BUSY ? RD_EBUSY : RD_EFAIL;
-	struct deferred	*d = arg;
-	coap_bin_const_t tok = { d->toklen, d->tok };
-	coap_async_t	*a = coap_find_async(d->ses, tok);
-	struct outcome	*o;
-
-	if (a != NULL && (o = calloc(1, sizeof(*o))) != NULL) {
-		o->code = r == RD_OK ? d->code : rd_result_code(r);
-		o->id = d->id;
-		coap_async_set_app_data(a, o);
-		coap_async_trigger(a);
-	}
-	coap_session_release(d->ses);
-	free(d);
-}
-
-/*
- * After a change: answer now, or (group commit) hold the request until
- * its batch is durable. Returns 1 when the answer is deferred.
- */
-static int
-defer(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
-    unsigned int code, uint64_t id)
-{
-	coap_bin_const_t	 tok = coap_pdu_get_token(req);
-	struct deferred		*d;
-
-	if (!rd_in_batch(rc->rd))
-		return 0;
-	if (tok.length <= DEFER_TOKEN_MAX &&
-	    (d = calloc(1, sizeof(*d))) != NULL) {
-		d->rc = rc;
-		memcpy(d->tok, tok.s, tok.length);
-		d->toklen = tok.length;
-		d->code = code;
-		d->id = id;
-		if (coap_register_async(ses, req, 0) != NULL) {
-			d->ses = coap_session_reference(ses);
-			if (batch_after_commit(rc->rd->batch, on_committed,
-			    d) == 0)
-				return 1;
-			coap_session_release(d->ses);
-			coap_free_async(ses, coap_find_async(ses, tok));
-		}
-		free(d);
-	}
-	/* Cannot wait: commit now, and answer with what it gives. */
-	return batch_commit(rc->rd->batch, rd_coap_now_ms(),
-	    (int64_t)time(NULL)) == STORE_WRITE_OK ? 0 : -1;
+	/* The same location and code for a registration repeated. */
+	if (code == 201)
+		cu_add_location(resp, rc->rd_path, id);
+	if (code == 503)
+		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY, "storage busy");
+	else
+		cu_respond(resp, code, NULL);
 }
 
 /* Answers a change that rd made: now, later (deferred), or 5.03. */
@@ -405,17 +142,14 @@ static void
 answer_change(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
     coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
-	switch (defer(rc, ses, req, code, id)) {
+	switch (cu_defer(rc->rd->batch, ses, req, code, id)) {
 	case 1:
 		return;
 	case -1:
-		respond_max_age(resp, 503, MAX_AGE_BUSY, "storage busy");
-		return;
+		code = 503;
+		break;
 	}
-	/* The same location and code for a registration repeated. */
-	if (code == 201)
-		add_location(resp, rc->rd_path, id);
-	respond(resp, code, NULL);
+	answer(rc, resp, code, id);
 }
 
 /* The second call of a deferred request: its outcome. Returns 1 if so. */
@@ -423,23 +157,12 @@ static int
 deferred_answer(struct rd_coap *rc, coap_session_t *ses,
     const coap_pdu_t *req, coap_pdu_t *resp)
 {
-	coap_async_t	*a = coap_find_async(ses, coap_pdu_get_token(req));
-	struct outcome	*o;
+	unsigned int	code;
+	uint64_t	id;
 
-	if (a == NULL)
+	if (!cu_deferred(ses, req, &code, &id))
 		return 0;
-	if ((o = coap_async_get_app_data(a)) == NULL) {
-		respond(resp, 500, NULL);
-		return 1;
-	}
-	coap_async_set_app_data(a, NULL);
-	if (o->code == 201)
-		add_location(resp, rc->rd_path, o->id);
-	if (o->code == 503)
-		respond_max_age(resp, 503, MAX_AGE_BUSY, "storage busy");
-	else
-		respond(resp, o->code, NULL);
-	free(o);
+	answer(rc, resp, code, id);
 	return 1;
 }
 
@@ -449,41 +172,42 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 {
 	struct rd_coap		*rc = coap_resource_get_userdata(res);
 	struct rd_request	 r;
-	struct query		 q;
+	struct cu_query	 q;
 	struct lf_doc		 links;
 	struct lf_error		 lerr;
-	struct partial		*held;
+	struct cu_partial	*held;
 	const uint8_t		*body;
 	const char		*err;
 	char			*con;
 	size_t			 len;
-	long			 cf = uint_option(req, COAP_OPTION_CONTENT_FORMAT);
+	long			 cf = cu_uint_option(req, COAP_OPTION_CONTENT_FORMAT);
 	uint64_t		 id = 0;
 	enum rd_result		 result;
 	enum lf_status		 ls;
 
 	if (deferred_answer(rc, ses, req, resp))
 		return;
-	if (get_body(rc, ses, req, resp, &body, &len, &held) != BODY_DONE)
+	if (cu_body_get(rc->bodies, ses, req, resp, &body, &len, &held) !=
+	    CU_BODY_DONE)
 		return;
 	memset(&r, 0, sizeof(r));
 	if ((cf != -1 && cf != CF_LINK_FORMAT) || (cf == -1 && len > 0)) {
-		respond(resp, 415, "registrations are application/link-format");
+		cu_respond(resp, 415, "registrations are application/link-format");
 		goto done;
 	}
-	if (get_queries(req, &q) == -1 ||
+	if (cu_queries(req, &q) == -1 ||
 	    rd_request_parse(q.opt, q.len, q.n, &r, &err) == -1) {
-		respond(resp, 400, q.n == QUERY_OPTS_MAX ? "too many options" :
+		cu_respond(resp, 400, q.n == CU_QUERY_MAX ? "too many options" :
 		    err);
 		goto done;
 	}
 	if (r.ep == NULL) {
-		respond(resp, 400, "ep is missing");
+		cu_respond(resp, 400, "ep is missing");
 		goto done;
 	}
 	con = rd_coap_implicit_base(ses);
 	if (r.base == NULL && con == NULL) {
-		respond(resp, 400, "base is needed over TCP and TLS");
+		cu_respond(resp, 400, "base is needed over TCP and TLS");
 		goto done;
 	}
 	ls = lf_parse((const char *)body, len, &rc->lf_lim, &links, &lerr);
@@ -492,12 +216,12 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 
 		snprintf(diag, sizeof(diag), "link-format: %s at byte %zu",
 		    lerr.msg, lerr.offset);
-		respond(resp, ls == LF_ELIMIT ? 413 : 400, diag);
+		cu_respond(resp, ls == LF_ELIMIT ? 413 : 400, diag);
 		free(con);
 		goto done;
 	}
 	result = rd_register(rc->rd, &r, &links, con,
-	    listen_session_principal(ses)->name, rd_coap_now_ms(),
+	    listen_session_principal(ses)->name, cu_now_ms(),
 	    (int64_t)time(NULL), &id);
 	lf_doc_free(&links);
 	free(con);
@@ -510,7 +234,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		respond_result(resp, result);
 done:
 	if (held != NULL)
-		partial_drop(held);
+		cu_body_release(held);
 	rd_request_free(&r);
 }
 
@@ -560,7 +284,7 @@ hnd_update(coap_resource_t *res, coap_session_t *ses,
 	struct rd_coap		*rc = coap_resource_get_userdata(res);
 	uint64_t		 id = registration_id(rc, req);
 	struct rd_request	 r;
-	struct query		 q;
+	struct cu_query	 q;
 	const char		*err;
 	const uint8_t		*data;
 	size_t			 len;
@@ -570,21 +294,21 @@ hnd_update(coap_resource_t *res, coap_session_t *ses,
 	if (deferred_answer(rc, ses, req, resp))
 		return;
 	if (id == 0) {
-		respond(resp, 404, NULL);
+		cu_respond(resp, 404, NULL);
 		return;
 	}
 	if (coap_get_data(req, &len, &data) && len > 0) {
-		respond(resp, 400, "an update has no payload");
+		cu_respond(resp, 400, "an update has no payload");
 		return;
 	}
-	if (get_queries(req, &q) == -1 ||
+	if (cu_queries(req, &q) == -1 ||
 	    rd_request_parse(q.opt, q.len, q.n, &r, &err) == -1) {
-		respond(resp, 400, q.n == QUERY_OPTS_MAX ? "too many options" :
+		cu_respond(resp, 400, q.n == CU_QUERY_MAX ? "too many options" :
 		    err);
 		return;
 	}
 	con = rd_coap_implicit_base(ses);
-	result = rd_update(rc->rd, id, &r, con, rd_coap_now_ms(),
+	result = rd_update(rc->rd, id, &r, con, cu_now_ms(),
 	    (int64_t)time(NULL));
 	free(con);
 	if (result == RD_OK) {
@@ -608,7 +332,7 @@ hnd_delete(coap_resource_t *res, coap_session_t *ses,
 	if (deferred_answer(rc, ses, req, resp))
 		return;
 	if (id == 0) {
-		respond(resp, 404, NULL);
+		cu_respond(resp, 404, NULL);
 		return;
 	}
 	result = rd_remove(rc->rd, id);
@@ -629,7 +353,7 @@ hnd_other(coap_resource_t *res, coap_session_t *ses,
 	struct rd_coap *rc = coap_resource_get_userdata(res);
 	uint64_t id = registration_id(rc, req);
 
-	respond(resp, id && rd_registry_find_id(&rc->rd->reg, id) ? 405 : 404,
+	cu_respond(resp, id && rd_registry_find_id(&rc->rd->reg, id) ? 405 : 404,
 	    NULL);
 }
 
@@ -707,27 +431,27 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
     enum rd_lookup_kind kind)
 {
 	struct rd_coap		*rc = coap_resource_get_userdata(res);
-	long			 accept = uint_option(req, COAP_OPTION_ACCEPT);
+	long			 accept = cu_uint_option(req, COAP_OPTION_ACCEPT);
 	enum obs_request	 ob = obs_request_kind(req);
 	struct rd_query		 rq;
-	struct query		 q;
+	struct cu_query	 q;
 	const char		*err;
 	size_t			 len;
 	unsigned int		 code;
 	char			*data;
 
 	if (accept != -1 && accept != CF_LINK_FORMAT) {
-		respond(resp, 406, "lookups are application/link-format");
+		cu_respond(resp, 406, "lookups are application/link-format");
 		return;
 	}
-	if (get_queries(req, &q) == -1 ||
+	if (cu_queries(req, &q) == -1 ||
 	    rd_query_parse(q.opt, q.len, q.n, &rq, &err) == -1) {
-		respond(resp, 400, q.n == QUERY_OPTS_MAX ? "too many options" :
+		cu_respond(resp, 400, q.n == CU_QUERY_MAX ? "too many options" :
 		    err);
 		return;
 	}
 	if ((data = render(rc, kind, &rq, &len, &code, &err)) == NULL) {
-		respond(resp, code, err);
+		cu_respond(resp, code, err);
 		rd_query_free(&rq);
 		return;
 	}
@@ -742,7 +466,7 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 	    CF_LINK_FORMAT, -1, 0, len, (const uint8_t *)data, free_payload,
 	    data)) {
 		free(data);
-		respond(resp, 500, NULL);
+		cu_respond(resp, 500, NULL);
 	}
 }
 
@@ -868,7 +592,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct rd_coap *rc = arg;
 
-	rd_expire(rc->rd, rd_coap_now_ms());
+	rd_expire(rc->rd, cu_now_ms());
 	rd_coap_schedule(rc);
 }
 
@@ -876,7 +600,7 @@ void
 rd_coap_schedule(struct rd_coap *rc)
 {
 	uint64_t	next = rd_registry_next_deadline(&rc->rd->reg);
-	uint64_t	now = rd_coap_now_ms();
+	uint64_t	now = cu_now_ms();
 	struct timeval	tv;
 
 	if (next == UINT64_MAX) {
@@ -893,6 +617,7 @@ void
 rd_coap_reconfigure(struct rd_coap *rc, const struct config *c)
 {
 	rc->max_payload = c->max_payload;
+	cu_bodies_set_max(rc->bodies, c->max_payload);
 	rc->max_response = c->max_response;
 	rc->lf_lim.max_links = c->rd_max_links + 1;	/* then 4.13 */
 	rc->rd->lim.max_registrations = c->rd_max_registrations;
@@ -912,6 +637,7 @@ rd_coap_new(struct rd *rd, const struct config *c, struct event_base *base)
 	if ((rc->rd_path = strdup(c->rd_path)) == NULL ||
 	    (rc->ep_path = strdup(c->rd_lookup_ep_path)) == NULL ||
 	    (rc->res_path = strdup(c->rd_lookup_res_path)) == NULL ||
+	    (rc->bodies = cu_bodies_new(c->max_payload)) == NULL ||
 	    (rc->timer = evtimer_new(base, on_timer, rc)) == NULL ||
 	    (rc->notify_ev = evtimer_new(base, on_notify, rc)) == NULL ||
 	    event_priority_set(rc->timer, LOOP_PRIO_HIGH) == -1 ||
@@ -931,8 +657,7 @@ rd_coap_free(struct rd_coap *rc)
 {
 	if (rc == NULL)
 		return;
-	for (size_t i = 0; i < PARTIALS_MAX; i++)
-		partial_drop(&rc->partials[i]);
+	cu_bodies_free(rc->bodies);
 	rc->rd->changed = NULL;
 	obs_set_free(rc->observers);
 	if (rc->notify_ev)

@@ -29,7 +29,5 @@ void		 rd_coap_free(struct rd_coap *rc);
  * coaps:// and the source address (never a zone ID); NULL over TCP/TLS.
  */
 char		*rd_coap_implicit_base(const coap_session_t *ses);
-/* Monotonic milliseconds, the clock of every lifetime. */
-uint64_t	 rd_coap_now_ms(void);
 
 #endif

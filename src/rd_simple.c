@@ -9,6 +9,7 @@
 
 #include "batch.h"
 #include "buf.h"
+#include "coaputil.h"
 #include "linkformat.h"
 #include "listen.h"
 #include "log.h"
@@ -147,7 +148,7 @@ answer_durable(struct fetch *f)
 	if (batch_after_commit(b, committed, f) == 0)
 		return;
 	f->committing = 0;
-	finish(f, batch_commit(b, rd_coap_now_ms(), (int64_t)time(NULL)) ==
+	finish(f, batch_commit(b, cu_now_ms(), (int64_t)time(NULL)) ==
 	    STORE_WRITE_OK ? 204 : 503, NULL);
 }
 
@@ -169,7 +170,7 @@ complete(struct fetch *f)
 		return;
 	}
 	res = rd_register(f->rs->rd, &f->req, &links, f->con, f->owner,
-	    rd_coap_now_ms(), (int64_t)time(NULL), &id);
+	    cu_now_ms(), (int64_t)time(NULL), &id);
 	lf_doc_free(&links);
 	if (res == RD_OK || res == RD_CREATED) {
 		log_info("rd", "simple registration ep=%s from %s", f->req.ep,

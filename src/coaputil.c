@@ -1,0 +1,337 @@
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "batch.h"
+#include "buf.h"
+#include "coaputil.h"
+
+uint64_t
+cu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+options(const coap_pdu_t *req, coap_option_num_t num, coap_opt_iterator_t *oi)
+{
+	coap_opt_filter_t f;
+
+	coap_option_filter_clear(&f);
+	coap_option_filter_set(&f, num);
+	coap_option_iterator_init(req, oi, &f);
+}
+
+int
+cu_queries(const coap_pdu_t *req, struct cu_query *q)
+{
+	coap_opt_iterator_t	 oi;
+	coap_opt_t		*opt;
+
+	q->n = 0;
+	options(req, COAP_OPTION_URI_QUERY, &oi);
+	while ((opt = coap_option_next(&oi)) != NULL) {
+		if (q->n == CU_QUERY_MAX)
+			return -1;
+		q->opt[q->n] = (const char *)coap_opt_value(opt);
+		q->len[q->n++] = coap_opt_length(opt);
+	}
+	return 0;
+}
+
+long
+cu_uint_option(const coap_pdu_t *req, coap_option_num_t num)
+{
+	coap_opt_iterator_t	 oi;
+	coap_opt_t		*opt = coap_check_option(req, num, &oi);
+
+	if (opt == NULL)
+		return -1;
+	return (long)coap_decode_var_bytes(coap_opt_value(opt),
+	    coap_opt_length(opt));
+}
+
+int
+cu_path(const coap_pdu_t *req, char *out, size_t size)
+{
+	coap_opt_iterator_t	 oi;
+	coap_opt_t		*opt;
+	size_t			 n = 0, len;
+
+	options(req, COAP_OPTION_URI_PATH, &oi);
+	while ((opt = coap_option_next(&oi)) != NULL) {
+		len = coap_opt_length(opt);
+		if (n + len + 2 > size || n + len + 1 > CU_PATH_MAX)
+			return -1;
+		out[n++] = '/';
+		memcpy(out + n, coap_opt_value(opt), len);
+		n += len;
+	}
+	if (size == 0)
+		return -1;
+	out[n] = '\0';
+	/* Segments with "/" or NUL in them would alias other paths. */
+	return strlen(out) == n ? 0 : -1;
+}
+
+void
+cu_respond(coap_pdu_t *resp, unsigned int code, const char *diag)
+{
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(code));
+	if (diag != NULL)
+		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
+}
+
+void
+cu_add_uint_option(coap_pdu_t *pdu, coap_option_num_t num, unsigned int v)
+{
+	uint8_t buf[4];
+
+	coap_add_option(pdu, num, coap_encode_var_safe(buf, sizeof(buf), v),
+	    buf);
+}
+
+void
+cu_respond_max_age(coap_pdu_t *resp, unsigned int code, unsigned int max_age,
+    const char *diag)
+{
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(code));
+	cu_add_uint_option(resp, COAP_OPTION_MAXAGE, max_age);
+	if (diag != NULL)
+		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
+}
+
+void
+cu_add_location(coap_pdu_t *resp, const char *path, uint64_t id)
+{
+	char	 copy[CU_PATH_MAX + 1], num[24];
+	char	*seg, *save;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	for (seg = strtok_r(copy, "/", &save); seg;
+	    seg = strtok_r(NULL, "/", &save))
+		coap_add_option(resp, COAP_OPTION_LOCATION_PATH, strlen(seg),
+		    (const uint8_t *)seg);
+	if (id == 0)
+		return;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)id);
+	coap_add_option(resp, COAP_OPTION_LOCATION_PATH, strlen(num),
+	    (const uint8_t *)num);
+}
+
+#define PARTIALS_MAX	64
+#define PARTIAL_TTL_MS	60000
+
+struct cu_partial {
+	coap_session_t	*ses;
+	struct buf	 body;
+	uint64_t	 last_ms;
+};
+
+struct cu_bodies {
+	size_t			max;
+	struct cu_partial	partials[PARTIALS_MAX];
+};
+
+struct cu_bodies *
+cu_bodies_new(size_t max)
+{
+	struct cu_bodies *b;
+
+	if ((b = calloc(1, sizeof(*b))) != NULL)
+		b->max = max;
+	return b;
+}
+
+void
+cu_body_release(struct cu_partial *p)
+{
+	if (p == NULL)
+		return;
+	buf_free(&p->body);
+	p->ses = NULL;
+}
+
+void
+cu_bodies_free(struct cu_bodies *b)
+{
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < PARTIALS_MAX; i++)
+		cu_body_release(&b->partials[i]);
+	free(b);
+}
+
+void
+cu_bodies_set_max(struct cu_bodies *b, size_t max)
+{
+	b->max = max;
+}
+
+/* The session's body in progress, or a free (or the oldest) slot. */
+static struct cu_partial *
+partial_find(struct cu_bodies *b, const coap_session_t *ses, int create)
+{
+	struct cu_partial	*slot = NULL;
+	uint64_t		 now = cu_now_ms();
+
+	for (size_t i = 0; i < PARTIALS_MAX; i++) {
+		struct cu_partial *p = &b->partials[i];
+
+		if (p->ses != NULL && now - p->last_ms > PARTIAL_TTL_MS)
+			cu_body_release(p);
+		if (p->ses == ses && ses != NULL)
+			return p;
+		if (slot == NULL || (slot->ses != NULL && (p->ses == NULL ||
+		    p->last_ms < slot->last_ms)))
+			slot = p;
+	}
+	if (!create)
+		return NULL;
+	cu_body_release(slot);
+	return slot;
+}
+
+static void
+too_large(coap_pdu_t *resp, size_t max)
+{
+	cu_add_uint_option(resp, COAP_OPTION_SIZE1, (unsigned int)max);
+	cu_respond(resp, 413, "body too large");
+}
+
+enum cu_body
+cu_body_get(struct cu_bodies *b, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, const uint8_t **data, size_t *len,
+    struct cu_partial **held)
+{
+	size_t			 offset = 0, total = 0;
+	struct cu_partial	*p;
+
+	*held = NULL;
+	*len = 0;
+	*data = (const uint8_t *)"";
+	if (!coap_get_data_large(req, len, data, &offset, &total))
+		return CU_BODY_DONE;
+	if (offset == 0 && total == *len) {
+		if (*len > b->max) {
+			too_large(resp, b->max);
+			return CU_BODY_ERROR;
+		}
+		return CU_BODY_DONE;
+	}
+	p = partial_find(b, ses, offset == 0);
+	if (offset == 0) {
+		cu_body_release(p);
+		buf_init(&p->body, b->max);
+		p->ses = ses;
+	}
+	if (p == NULL || offset != p->body.len) {
+		cu_body_release(p);
+		cu_respond(resp, 408, "blocks out of order");
+		return CU_BODY_ERROR;
+	}
+	if (total > b->max || buf_add(&p->body, *data, *len) == -1) {
+		cu_body_release(p);
+		too_large(resp, b->max);
+		return CU_BODY_ERROR;
+	}
+	p->last_ms = cu_now_ms();
+	if (total > offset + *len) {
+		coap_pdu_set_code(resp, COAP_RESPONSE_CODE(231));
+		return CU_BODY_MORE;
+	}
+	*data = (const uint8_t *)(p->body.data ? p->body.data : "");
+	*len = p->body.len;
+	*held = p;
+	return CU_BODY_DONE;
+}
+
+#define DEFER_TOKEN_MAX	8
+
+struct deferred {
+	coap_session_t	*ses;		/* referenced */
+	uint8_t		 tok[DEFER_TOKEN_MAX];
+	size_t		 toklen;
+	unsigned int	 code;		/* when the batch commits */
+	uint64_t	 id;
+};
+
+struct outcome {
+	unsigned int	 code;
+	uint64_t	 id;
+};
+
+static void
+on_committed(void *arg, enum store_write w)
+{
+	struct deferred	*d = arg;
+	coap_bin_const_t tok = { d->toklen, d->tok };
+	coap_async_t	*a = coap_find_async(d->ses, tok);
+	struct outcome	*o;
+
+	if (a != NULL && (o = calloc(1, sizeof(*o))) != NULL) {
+		o->code = w == STORE_WRITE_OK ? d->code :
+		    w == STORE_WRITE_BUSY ? 503 : 500;
+		o->id = d->id;
+		coap_async_set_app_data(a, o);
+		coap_async_trigger(a);
+	}
+	coap_session_release(d->ses);
+	free(d);
+}
+
+int
+cu_defer(struct batch *b, coap_session_t *ses, const coap_pdu_t *req,
+    unsigned int code, uint64_t id)
+{
+	coap_bin_const_t	 tok = coap_pdu_get_token(req);
+	struct deferred		*d;
+
+	if (b == NULL || !batch_open(b))
+		return 0;
+	if (tok.length <= DEFER_TOKEN_MAX &&
+	    (d = calloc(1, sizeof(*d))) != NULL) {
+		memcpy(d->tok, tok.s, tok.length);
+		d->toklen = tok.length;
+		d->code = code;
+		d->id = id;
+		if (coap_register_async(ses, req, 0) != NULL) {
+			d->ses = coap_session_reference(ses);
+			if (batch_after_commit(b, on_committed, d) == 0)
+				return 1;
+			coap_session_release(d->ses);
+			coap_free_async(ses, coap_find_async(ses, tok));
+		}
+		free(d);
+	}
+	/* Cannot wait: commit now, and answer with what it gives. */
+	return batch_commit(b, cu_now_ms(), (int64_t)time(NULL)) ==
+	    STORE_WRITE_OK ? 0 : -1;
+}
+
+int
+cu_deferred(coap_session_t *ses, const coap_pdu_t *req, unsigned int *code,
+    uint64_t *id)
+{
+	coap_async_t	*a = coap_find_async(ses, coap_pdu_get_token(req));
+	struct outcome	*o;
+
+	if (a == NULL)
+		return 0;
+	if ((o = coap_async_get_app_data(a)) == NULL) {
+		*code = 500;
+		*id = 0;
+		return 1;
+	}
+	coap_async_set_app_data(a, NULL);
+	*code = o->code;
+	*id = o->id;
+	free(o);
+	return 1;
+}

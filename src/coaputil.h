@@ -1,0 +1,82 @@
+/*
+ * coaputil: what every CoAP front end (directory, broker) needs of a
+ * request and a response: options, the path, codes with a diagnostic,
+ * a request body reassembled from Block1 blocks under a cap (libcoap's
+ * single-body mode would size it from the client's Size1), and answers
+ * held back until a group-commit batch is durable.
+ */
+#ifndef COREHUB_COAPUTIL_H
+#define COREHUB_COAPUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <coap3/coap.h>
+
+#include "store.h"
+
+struct batch;
+
+#define CU_QUERY_MAX	32
+#define CU_PATH_MAX	256
+#define CU_MAX_AGE_BUSY	5	/* seconds a client waits for the store */
+
+struct cu_query {
+	const char	*opt[CU_QUERY_MAX];
+	size_t		 len[CU_QUERY_MAX];
+	size_t		 n;
+};
+
+/* Monotonic milliseconds, the clock of every lifetime. */
+uint64_t	 cu_now_ms(void);
+/* Uri-Query options, pointing into req; -1 when there are too many. */
+int		 cu_queries(const coap_pdu_t *req, struct cu_query *q);
+/* The value of a uint option, or -1 when absent. */
+long		 cu_uint_option(const coap_pdu_t *req, coap_option_num_t num);
+/* "/a/b": the Uri-Path options joined; -1 when longer than CU_PATH_MAX. */
+int		 cu_path(const coap_pdu_t *req, char *out, size_t size);
+void		 cu_respond(coap_pdu_t *resp, unsigned int code,
+		    const char *diag);
+void		 cu_respond_max_age(coap_pdu_t *resp, unsigned int code,
+		    unsigned int max_age, const char *diag);
+void		 cu_add_uint_option(coap_pdu_t *pdu, coap_option_num_t num,
+		    unsigned int v);
+/* Location-Path options for "/a/b" followed by "/<id>" when id != 0. */
+void		 cu_add_location(coap_pdu_t *resp, const char *path,
+		    uint64_t id);
+
+/* Request bodies in blocks, one in progress per session. */
+struct cu_bodies;
+struct cu_partial;
+
+enum cu_body {
+	CU_BODY_ERROR = -1,	/* the response is set */
+	CU_BODY_MORE = 0,	/* a block was taken; 2.31 is set */
+	CU_BODY_DONE = 1
+};
+
+struct cu_bodies *cu_bodies_new(size_t max);
+void		 cu_bodies_free(struct cu_bodies *b);
+void		 cu_bodies_set_max(struct cu_bodies *b, size_t max);
+/*
+ * The request body, whole. A body in several blocks is gathered per
+ * session; *held is then the partial to release once the body is used.
+ */
+enum cu_body	 cu_body_get(struct cu_bodies *b, coap_session_t *ses,
+		    const coap_pdu_t *req, coap_pdu_t *resp,
+		    const uint8_t **data, size_t *len, struct cu_partial **held);
+void		 cu_body_release(struct cu_partial *p);
+
+/*
+ * Group commit: after a change, hold the request (as a libcoap async)
+ * until the batch is durable; libcoap then calls the handler again, and
+ * cu_deferred() gives it the outcome. cu_defer() returns 1 when held, 0
+ * to answer now, -1 when the store failed (answer 5.03).
+ */
+int		 cu_defer(struct batch *b, coap_session_t *ses,
+		    const coap_pdu_t *req, unsigned int code, uint64_t id);
+/* 1 with *code and *id when req is a held request coming back. */
+int		 cu_deferred(coap_session_t *ses, const coap_pdu_t *req,
+		    unsigned int *code, uint64_t *id);
+
+#endif
