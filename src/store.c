@@ -22,6 +22,7 @@ struct store {
 	int		 lockfd;
 	char		*path;
 	sqlite3_stmt	*rd_save, *rd_delete;
+	sqlite3_stmt	*ps_save, *ps_value, *ps_delete;
 	int		 fail_writes;
 };
 
@@ -46,6 +47,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" links TEXT NOT NULL,"		/* link-format as registered */
 	" owner TEXT,"
 	" expires INTEGER NOT NULL);",	/* wall-clock seconds */
+	/* 3: broker topics, their configuration and last value. */
+	"CREATE TABLE ps_topic ("
+	" id INTEGER PRIMARY KEY,"
+	" config BLOB NOT NULL,"	/* application/core-pubsub+cbor */
+	" lifetime INTEGER NOT NULL,"	/* legacy Max-Age, 0: none */
+	" full INTEGER NOT NULL DEFAULT 0,"
+	" value BLOB,"
+	" value_cf INTEGER);",		/* NULL: none given */
 };
 
 static int
@@ -203,7 +212,16 @@ prepare(struct store *s)
 	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->rd_save, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "DELETE FROM rd_reg WHERE id = ?", -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->rd_delete, NULL) != SQLITE_OK) {
+	    SQLITE_PREPARE_PERSISTENT, &s->rd_delete, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "INSERT INTO ps_topic (id, config, "
+	    "lifetime) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+	    "config = excluded.config, lifetime = excluded.lifetime", -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->ps_save, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "UPDATE ps_topic SET full = ?, "
+	    "value = ?, value_cf = ? WHERE id = ?", -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->ps_value, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "DELETE FROM ps_topic WHERE id = ?", -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->ps_delete, NULL) != SQLITE_OK) {
 		log_err("store", "%s: %s", s->path, sqlite3_errmsg(s->db));
 		return STORE_ERROR;
 	}
@@ -261,6 +279,9 @@ store_close(struct store *s)
 		return;
 	sqlite3_finalize(s->rd_save);
 	sqlite3_finalize(s->rd_delete);
+	sqlite3_finalize(s->ps_save);
+	sqlite3_finalize(s->ps_value);
+	sqlite3_finalize(s->ps_delete);
 	if (s->db != NULL) {
 		/* Leave no WAL behind: the next start reads one file. */
 		sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
@@ -486,6 +507,94 @@ store_rd_load(struct store *s, int (*fn)(void *, uint64_t, const char *,
 		if (fn(arg, id, ep, d, &c, sqlite3_column_int64(st, 9)) ==
 		    -1) {
 			rd_content_free(&c);
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_err("store", "%s: %s", s->path, sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+enum store_write
+store_ps_save(struct store *s, uint64_t id, const uint8_t *config,
+    size_t len, uint32_t lifetime)
+{
+	sqlite3_stmt *st = s->ps_save;
+
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)id) != SQLITE_OK ||
+	    sqlite3_bind_blob64(st, 2, config, len, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, lifetime) != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return STORE_WRITE_FAILED;
+	}
+	return run_write(s, st);
+}
+
+enum store_write
+store_ps_value(struct store *s, uint64_t id, int full, const uint8_t *value,
+    size_t len, int cf)
+{
+	sqlite3_stmt	*st = s->ps_value;
+	int		 rc;
+
+	rc = sqlite3_bind_int(st, 1, full != 0);
+	if (rc == SQLITE_OK)
+		rc = full ? sqlite3_bind_blob64(st, 2, len ? (const void *)value : (const void *)"", len,
+		    SQLITE_STATIC) : sqlite3_bind_null(st, 2);
+	if (rc == SQLITE_OK)
+		rc = full && cf >= 0 ? sqlite3_bind_int(st, 3, cf) :
+		    sqlite3_bind_null(st, 3);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 4, (sqlite3_int64)id);
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return STORE_WRITE_FAILED;
+	}
+	return run_write(s, st);
+}
+
+enum store_write
+store_ps_delete(struct store *s, uint64_t id)
+{
+	if (sqlite3_bind_int64(s->ps_delete, 1, (sqlite3_int64)id) !=
+	    SQLITE_OK)
+		return STORE_WRITE_FAILED;
+	return run_write(s, s->ps_delete);
+}
+
+int
+store_ps_load(struct store *s, int (*fn)(void *, const struct store_ps_row *),
+    void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, config, lifetime, full, "
+	    "value, value_cf FROM ps_topic ORDER BY id", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		log_err("store", "%s: %s", s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_ps_row row;
+
+		row.id = (uint64_t)sqlite3_column_int64(st, 0);
+		row.config = sqlite3_column_blob(st, 1);
+		row.config_len = (size_t)sqlite3_column_bytes(st, 1);
+		row.lifetime = (uint32_t)sqlite3_column_int64(st, 2);
+		row.full = sqlite3_column_int(st, 3);
+		row.value = sqlite3_column_blob(st, 4);
+		row.value_len = (size_t)sqlite3_column_bytes(st, 4);
+		row.value_cf = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(st, 5);
+		if (fn(arg, &row) == -1) {
 			sqlite3_finalize(st);
 			return -1;
 		}

@@ -16,8 +16,9 @@ enum store_status {
 	STORE_TOO_NEW = -4	/* written by a newer corehubd */
 };
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct lf_doc;
@@ -62,6 +63,30 @@ void		store_rollback(struct store *s);
 int		store_rd_load(struct store *s,
 		    int (*fn)(void *arg, uint64_t id, const char *ep,
 		    const char *d, struct rd_content *c, int64_t expires),
+		    void *arg);
+/*
+ * Broker topics: the configuration (CBOR, as the broker encodes it) with
+ * the legacy lifetime, and separately the last value, so that a publish
+ * rewrites only that.
+ */
+struct store_ps_row {
+	uint64_t	 id;
+	const void	*config;
+	size_t		 config_len;
+	uint32_t	 lifetime;
+	int		 full;
+	const void	*value;
+	size_t		 value_len;
+	int		 value_cf;	/* -1: none */
+};
+enum store_write store_ps_save(struct store *s, uint64_t id,
+		    const uint8_t *config, size_t len, uint32_t lifetime);
+enum store_write store_ps_value(struct store *s, uint64_t id, int full,
+		    const uint8_t *value, size_t len, int cf);
+enum store_write store_ps_delete(struct store *s, uint64_t id);
+/* Calls fn for every stored topic; the row is valid during the call. */
+int		store_ps_load(struct store *s,
+		    int (*fn)(void *arg, const struct store_ps_row *row),
 		    void *arg);
 /* Test hook: make every later write fail as if the disk were full. */
 void		store_fail_writes(struct store *s, int on);
