@@ -17,6 +17,7 @@
 #include "batch.h"
 #include "coaputil.h"
 #include "config.h"
+#include "dispatch.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -45,6 +46,7 @@ struct daemon {
 	struct store		*store;
 	struct batch		*batch;
 	struct loop_idle	*commit;
+	struct dispatch		*dispatch;
 	struct rd		 rd;
 	int			 rd_ready;
 	struct rd_coap		*rd_coap;
@@ -219,6 +221,8 @@ start_rd(struct daemon *d)
 		log_err("rd", "out of memory");
 		return -1;
 	}
+	if (rd_coap_route(d->rd_coap, d->dispatch) == -1)
+		return -1;
 	listen_foreach(d->listeners, rd_coap_attach, d->rd_coap);
 	listen_foreach(d->listeners, rd_simple_attach, d->rd_simple);
 	rd_coap_schedule(d->rd_coap);
@@ -238,9 +242,11 @@ serve(struct daemon *d)
 	    need_commit, d)) == NULL ||
 	    (d->commit = loop_idle_new(d->loop, COMMIT_MAX_DELAY_US,
 	    commit_due, d)) == NULL ||
+	    (d->dispatch = dispatch_new()) == NULL ||
 	    (d->listeners = listen_open(d->conf, d->loop)) == NULL ||
 	    start_rd(d) == -1)
 		return 1;
+	listen_foreach(d->listeners, dispatch_attach, d->dispatch);
 	log_notice("main", "corehubd %s start of service (%u listeners)",
 	    PACKAGE_VERSION, d->conf->nlisteners);
 	notify_ready();
@@ -266,6 +272,7 @@ teardown(struct daemon *d)
 	if (d->rd_ready)
 		rd_free(&d->rd);
 	batch_free(d->batch);
+	dispatch_free(d->dispatch);
 	store_close(d->store);
 	config_free(d->conf);
 	coap_cleanup();

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "coaputil.h"
 #include "config.h"
+#include "dispatch.h"
 #include "linkformat.h"
 #include "listen.h"
 #include "log.h"
@@ -278,10 +279,9 @@ done:
 }
 
 static void
-hnd_update(coap_resource_t *res, coap_session_t *ses,
-    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp)
 {
-	struct rd_coap		*rc = coap_resource_get_userdata(res);
 	uint64_t		 id = registration_id(rc, req);
 	struct rd_request	 r;
 	struct cu_query	 q;
@@ -322,10 +322,9 @@ hnd_update(coap_resource_t *res, coap_session_t *ses,
 }
 
 static void
-hnd_delete(coap_resource_t *res, coap_session_t *ses,
-    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+hnd_delete(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp)
 {
-	struct rd_coap	*rc = coap_resource_get_userdata(res);
 	uint64_t	 id = registration_id(rc, req);
 	enum rd_result	 result;
 
@@ -347,14 +346,40 @@ hnd_delete(coap_resource_t *res, coap_session_t *ses,
 
 /* Any other method on a registration resource, or any unknown path. */
 static void
-hnd_other(coap_resource_t *res, coap_session_t *ses,
-    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+hnd_other(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp)
 {
-	struct rd_coap *rc = coap_resource_get_userdata(res);
 	uint64_t id = registration_id(rc, req);
 
 	cu_respond(resp, id && rd_registry_find_id(&rc->rd->reg, id) ? 405 : 404,
 	    NULL);
+}
+
+/*
+ * Registration resources are not libcoap resources: one per registration
+ * would cost more than the registration itself.
+ */
+static void
+hnd_registration(void *arg, coap_session_t *ses, const coap_pdu_t *req,
+    const char *path, coap_pdu_t *resp)
+{
+	(void)path;
+	switch (coap_pdu_get_code(req)) {
+	case COAP_REQUEST_CODE_POST:
+		hnd_update(arg, ses, req, resp);
+		break;
+	case COAP_REQUEST_CODE_DELETE:
+		hnd_delete(arg, ses, req, resp);
+		break;
+	default:
+		hnd_other(arg, ses, req, resp);
+	}
+}
+
+int
+rd_coap_route(struct rd_coap *rc, struct dispatch *d)
+{
+	return dispatch_add(d, rc->rd_path, hnd_registration, rc);
 }
 
 static void
@@ -575,15 +600,6 @@ rd_coap_attach(coap_context_t *ctx, void *arg)
 	    "\"core.rd-lookup-res\"")) != NULL) {
 		coap_register_handler(r, COAP_REQUEST_GET, hnd_lookup_res);
 		coap_add_attr(r, coap_make_str_const("obs"), NULL, 0);
-	}
-	/* Registration resources are not libcoap resources: one per
-	 * registration would cost more than the registration itself. */
-	if ((r = coap_resource_unknown_init(hnd_other)) != NULL) {
-		coap_resource_set_userdata(r, rc);
-		coap_register_handler(r, COAP_REQUEST_POST, hnd_update);
-		coap_register_handler(r, COAP_REQUEST_DELETE, hnd_delete);
-		coap_register_handler(r, COAP_REQUEST_GET, hnd_other);
-		coap_add_resource(ctx, r);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <coap3/coap.h>
 
 struct config;
+struct dispatch;
 struct event_base;
 struct rd;
 struct rd_coap;
@@ -19,6 +20,8 @@ struct rd_coap	*rd_coap_new(struct rd *rd, const struct config *c,
 		    struct event_base *base);
 /* Registers the resources on one context (a listen_foreach callback). */
 void		 rd_coap_attach(coap_context_t *ctx, void *rc);
+/* Routes the registration resources, made at run time, to rc. */
+int		 rd_coap_route(struct rd_coap *rc, struct dispatch *d);
 /* Re-arms the lifetime timer after changes made outside a request. */
 void		 rd_coap_schedule(struct rd_coap *rc);
 /* Limits that SIGHUP may change. */
