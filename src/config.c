@@ -323,6 +323,42 @@ kw_rd_path(struct parser *p, int argc, char **argv)
 }
 
 static void
+kw_ps_content_format(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->ps_content_format, argv[1], 0, 65535, argv[0]);
+}
+
+static void
+kw_ps_data_path(struct parser *p, int argc, char **argv)
+{
+	set_rd_path(p, &p->c->ps_data_path, argv[1], argv[0]);
+}
+
+static void
+kw_ps_max_subscribers(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->ps_max_subscribers, argv[1], 1, 1000000, argv[0]);
+}
+
+static void
+kw_ps_max_topics(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->ps_max_topics, argv[1], 1, 10000000, argv[0]);
+}
+
+static void
+kw_ps_path(struct parser *p, int argc, char **argv)
+{
+	set_rd_path(p, &p->c->ps_path, argv[1], argv[0]);
+}
+
+static void
+kw_ps_publish_rate(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->ps_publish_rate, argv[1], 0, 1000000, argv[0]);
+}
+
+static void
 kw_session_timeout(struct parser *p, int argc, char **argv)
 {
 	set_uint(p, &p->c->session_timeout, argv[1], 10, 86400, argv[0]);
@@ -605,6 +641,12 @@ static const struct keyword top_keywords[] = {
 	{ "max-payload",	1, 1, kw_max_payload },
 	{ "max-response-size",	1, 1, kw_max_response_size },
 	{ "max-sessions",	1, 1, kw_max_sessions },
+	{ "ps-content-format",	1, 1, kw_ps_content_format },
+	{ "ps-data-path",	1, 1, kw_ps_data_path },
+	{ "ps-max-subscribers",	1, 1, kw_ps_max_subscribers },
+	{ "ps-max-topics",	1, 1, kw_ps_max_topics },
+	{ "ps-path",		1, 1, kw_ps_path },
+	{ "ps-publish-rate",	1, 1, kw_ps_publish_rate },
 	{ "rd-grace",		1, 1, kw_rd_grace },
 	{ "rd-lookup-ep-path",	1, 1, kw_rd_lookup_ep_path },
 	{ "rd-lookup-res-path",	1, 1, kw_rd_lookup_res_path },
@@ -806,6 +848,10 @@ config_defaults(struct config *c)
 	c->rd_max_links = 256;
 	c->rd_grace = 3600;
 	c->rd_max_observers = 1024;
+	c->ps_content_format = 606;
+	c->ps_max_topics = 10000;
+	c->ps_max_subscribers = 1000;
+	c->ps_publish_rate = 0;
 }
 
 /* Checks that need the whole file: each listener can actually work. */
@@ -829,6 +875,16 @@ check_listener(struct parser *p, struct config_listener *l)
 		perr(p, "listen %s: ca-file without certificate", l->uri);
 }
 
+/* Whether one path is the other or lies under it. */
+static int
+paths_overlap(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/') &&
+	    (b[n] == '\0' || b[n] == '/');
+}
+
 static void
 check_config(struct parser *p)
 {
@@ -840,6 +896,13 @@ check_config(struct parser *p)
 		p->line = 0;
 		perr(p, "rd-path, rd-lookup-ep-path and rd-lookup-res-path "
 		    "must differ");
+	}
+	if (paths_overlap(p->c->ps_path, p->c->rd_path) ||
+	    paths_overlap(p->c->ps_data_path, p->c->rd_path) ||
+	    strcmp(p->c->ps_path, p->c->ps_data_path) == 0) {
+		p->line = 0;
+		perr(p, "ps-path and ps-data-path must differ from each other "
+		    "and lie outside rd-path");
 	}
 	if (TAILQ_EMPTY(&p->c->listeners)) {
 		p->line = 0;
@@ -879,7 +942,9 @@ config_parse(const char *text, size_t len, const char *path, FILE *errors)
 	    (c->database = strdup(COREHUB_DBPATH)) == NULL ||
 	    (c->rd_path = strdup("/rd")) == NULL ||
 	    (c->rd_lookup_ep_path = strdup("/rd-lookup/ep")) == NULL ||
-	    (c->rd_lookup_res_path = strdup("/rd-lookup/res")) == NULL) {
+	    (c->rd_lookup_res_path = strdup("/rd-lookup/res")) == NULL ||
+	    (c->ps_path = strdup("/ps")) == NULL ||
+	    (c->ps_data_path = strdup("/ps/data")) == NULL) {
 		config_free(c);
 		return NULL;
 	}
@@ -924,6 +989,8 @@ config_free(struct config *c)
 	free(c->path);
 	free(c->database);
 	free(c->rd_path);
+	free(c->ps_path);
+	free(c->ps_data_path);
 	free(c->rd_lookup_ep_path);
 	free(c->rd_lookup_res_path);
 	free(c);
@@ -1002,6 +1069,12 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "rd-max-links %u\n", c->rd_max_links);
 	fprintf(out, "rd-grace %u\n", c->rd_grace);
 	fprintf(out, "rd-max-observers %u\n", c->rd_max_observers);
+	fprintf(out, "ps-path %s\n", c->ps_path);
+	fprintf(out, "ps-data-path %s\n", c->ps_data_path);
+	fprintf(out, "ps-content-format %u\n", c->ps_content_format);
+	fprintf(out, "ps-max-topics %u\n", c->ps_max_topics);
+	fprintf(out, "ps-max-subscribers %u\n", c->ps_max_subscribers);
+	fprintf(out, "ps-publish-rate %u\n", c->ps_publish_rate);
 	TAILQ_FOREACH(l, &c->listeners, entry)
 		print_listener(l, out);
 }

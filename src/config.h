@@ -70,6 +70,13 @@ struct config {
 	unsigned int		 rd_max_links;
 	unsigned int		 rd_grace;		/* seconds */
 	unsigned int		 rd_max_observers;
+	/* Publish/subscribe broker */
+	char			*ps_path;		/* "/ps" */
+	char			*ps_data_path;		/* "/ps/data" */
+	unsigned int		 ps_content_format;	/* 606 */
+	unsigned int		 ps_max_topics;
+	unsigned int		 ps_max_subscribers;	/* per topic */
+	unsigned int		 ps_publish_rate;	/* per s, 0: off */
 };
 
 /* Where the errors of a failed load go; stderr when NULL. */

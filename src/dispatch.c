@@ -76,7 +76,6 @@ hnd_any(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 	const struct route	*r;
 	char			 path[CU_PATH_MAX + 1];
 
-	(void)qs;
 	if (cu_path(req, path, sizeof(path)) == -1) {
 		cu_respond(resp, 404, NULL);
 		return;
@@ -85,7 +84,7 @@ hnd_any(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 		cu_respond(resp, 404, NULL);
 		return;
 	}
-	r->fn(r->arg, ses, req, path, resp);
+	r->fn(r->arg, res, ses, req, path, qs, resp);
 }
 
 void

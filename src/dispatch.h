@@ -10,9 +10,13 @@
 
 #include <coap3/coap.h>
 
-/* path is the request's Uri-Path joined, as "/rd/12". */
-typedef void (*dispatch_fn)(void *arg, coap_session_t *ses,
-    const coap_pdu_t *req, const char *path, coap_pdu_t *resp);
+/*
+ * path is the request's Uri-Path joined, as "/rd/12"; res is the unknown
+ * resource (for coap_add_data_large_response).
+ */
+typedef void (*dispatch_fn)(void *arg, coap_resource_t *res,
+    coap_session_t *ses, const coap_pdu_t *req, const char *path,
+    const coap_string_t *qs, coap_pdu_t *resp);
 
 #define DISPATCH_MAX	8
 

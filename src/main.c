@@ -22,6 +22,8 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "ps.h"
+#include "ps_coap.h"
 #include "rd.h"
 #include "rd_coap.h"
 #include "rd_simple.h"
@@ -51,6 +53,9 @@ struct daemon {
 	int			 rd_ready;
 	struct rd_coap		*rd_coap;
 	struct rd_simple	*rd_simple;
+	struct ps		 ps;
+	int			 ps_ready;
+	struct ps_coap		*ps_coap;
 };
 
 static void __attribute__((noreturn))
@@ -130,6 +135,12 @@ daemon_reload(void *arg)
 		    "the next restart");
 	listen_reload(d->listeners, c);
 	rd_coap_reconfigure(d->rd_coap, c);
+	ps_coap_reconfigure(d->ps_coap, c);
+	if (strcmp(c->ps_path, d->conf->ps_path) != 0 ||
+	    strcmp(c->ps_data_path, d->conf->ps_data_path) != 0 ||
+	    c->ps_content_format != d->conf->ps_content_format)
+		log_warnx("config", "broker path and format changes take "
+		    "effect at the next restart");
 	rd_simple_set_max_body(d->rd_simple, c->max_payload);
 	free(c->database);
 	c->database = strdup(d->conf->database);
@@ -180,6 +191,7 @@ commit_due(void *arg)
 	batch_commit(d->batch, cu_now_ms(), (int64_t)time(NULL));
 	/* A failed batch reloads the directory: its timers change. */
 	rd_coap_schedule(d->rd_coap);
+	ps_coap_schedule(d->ps_coap);
 }
 
 static void
@@ -229,6 +241,34 @@ start_rd(struct daemon *d)
 	return 0;
 }
 
+/* The topics come back from the store before anything is served. */
+static int
+start_ps(struct daemon *d)
+{
+	struct ps_limits lim = {
+		d->conf->ps_max_topics, d->conf->ps_max_subscribers,
+		d->conf->ps_publish_rate, d->conf->max_payload
+	};
+
+	if (ps_init(&d->ps, d->store, d->conf->ps_data_path, &lim) == -1) {
+		log_err("ps", "out of memory");
+		return -1;
+	}
+	d->ps_ready = 1;
+	if (ps_set_batch(&d->ps, d->batch) == -1 ||
+	    ps_restore(&d->ps, cu_now_ms(), (int64_t)time(NULL)) == -1)
+		return -1;
+	if ((d->ps_coap = ps_coap_new(&d->ps, d->conf,
+	    loop_base(d->loop))) == NULL ||
+	    ps_coap_route(d->ps_coap, d->dispatch) == -1) {
+		log_err("ps", "out of memory");
+		return -1;
+	}
+	listen_foreach(d->listeners, ps_coap_attach, d->ps_coap);
+	ps_coap_schedule(d->ps_coap);
+	return 0;
+}
+
 static int
 serve(struct daemon *d)
 {
@@ -244,7 +284,7 @@ serve(struct daemon *d)
 	    commit_due, d)) == NULL ||
 	    (d->dispatch = dispatch_new()) == NULL ||
 	    (d->listeners = listen_open(d->conf, d->loop)) == NULL ||
-	    start_rd(d) == -1)
+	    start_rd(d) == -1 || start_ps(d) == -1)
 		return 1;
 	listen_foreach(d->listeners, dispatch_attach, d->dispatch);
 	log_notice("main", "corehubd %s start of service (%u listeners)",
@@ -264,6 +304,7 @@ teardown(struct daemon *d)
 	if (d->batch != NULL)
 		batch_commit(d->batch, cu_now_ms(), (int64_t)time(NULL));
 	/* Events first: they watch descriptors the contexts own. */
+	ps_coap_free(d->ps_coap);
 	rd_simple_free(d->rd_simple);
 	rd_coap_free(d->rd_coap);
 	loop_idle_free(d->commit);
@@ -271,6 +312,8 @@ teardown(struct daemon *d)
 	listen_close(d->listeners);
 	if (d->rd_ready)
 		rd_free(&d->rd);
+	if (d->ps_ready)
+		ps_free(&d->ps);
 	batch_free(d->batch);
 	dispatch_free(d->dispatch);
 	store_close(d->store);

@@ -5,59 +5,73 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uthash.h>
+
+#include "coaputil.h"
 #include "log.h"
 #include "observe.h"
 
 #define OBS_TOKEN_MAX	8
-#define OBS_SETS_MAX	8
 #define OBS_SEQ_MASK	0xffffffu	/* Observe values are 24 bits */
 
-struct obs {
-	TAILQ_ENTRY(obs)	 entry;
-	coap_session_t		*ses;		/* referenced */
+/*
+ * Non-confirmable notifications: a confirmable one after this many, so
+ * that a subscriber that vanished without a reset is noticed, but never
+ * two within OBS_CON_GAP_MS, so that the confirmable ones queued for a
+ * peer that stopped answering stay few (libcoap sends one at a time).
+ */
+#define OBS_NON_MAX	16
+#define OBS_CON_GAP_MS	2000
+
+struct obs_key {
+	coap_session_t		*ses;
 	uint8_t			 token[OBS_TOKEN_MAX];
 	size_t			 toklen;
+};
+
+struct obs {
+	struct obs_key		 key;		/* ses is referenced */
+	TAILQ_ENTRY(obs)	 entry;
+	struct obs_set		*set;
 	void			*app;
 	int			 ending;	/* last notification sent */
+	uint64_t		 last_con_ms;
+	uint32_t		 nons;
+	UT_hash_handle		 hh;
 };
 
 struct obs_set {
-	TAILQ_HEAD(, obs)	 list;
+	TAILQ_HEAD(obs_list, obs) list;
 	size_t			 count, max;
 	uint32_t		 seq;
 	void			(*app_free)(void *);
 };
 
-/* Every set, so that session and NACK events reach all observers. */
-static struct obs_set	*sets[OBS_SETS_MAX];
+/* Every observer by session and token, for session and NACK events. */
+static struct obs	*all;
 
 struct obs_set *
 obs_set_new(size_t max, void (*app_free)(void *))
 {
 	struct obs_set *set;
 
-	for (size_t i = 0; i < OBS_SETS_MAX; i++) {
-		if (sets[i] != NULL)
-			continue;
-		if ((set = calloc(1, sizeof(*set))) == NULL)
-			return NULL;
-		TAILQ_INIT(&set->list);
-		set->max = max;
-		set->app_free = app_free;
-		sets[i] = set;
-		return set;
-	}
-	return NULL;
+	if ((set = calloc(1, sizeof(*set))) == NULL)
+		return NULL;
+	TAILQ_INIT(&set->list);
+	set->max = max;
+	set->app_free = app_free;
+	return set;
 }
 
 static void
 obs_free(struct obs_set *set, struct obs *o)
 {
 	TAILQ_REMOVE(&set->list, o, entry);
+	HASH_DEL(all, o);
 	set->count--;
 	if (set->app_free != NULL)
 		set->app_free(o->app);
-	coap_session_release(o->ses);
+	coap_session_release(o->key.ses);
 	free(o);
 }
 
@@ -70,9 +84,6 @@ obs_set_free(struct obs_set *set)
 		return;
 	while ((o = TAILQ_FIRST(&set->list)) != NULL)
 		obs_free(set, o);
-	for (size_t i = 0; i < OBS_SETS_MAX; i++)
-		if (sets[i] == set)
-			sets[i] = NULL;
 	free(set);
 }
 
@@ -109,16 +120,19 @@ obs_request_kind(const coap_pdu_t *req)
 }
 
 static struct obs *
-find(struct obs_set *set, const coap_session_t *ses, const uint8_t *tok,
-    size_t toklen)
+find(const coap_session_t *ses, const uint8_t *tok, size_t toklen)
 {
-	struct obs *o;
+	struct obs_key	 key;
+	struct obs	*o;
 
-	TAILQ_FOREACH(o, &set->list, entry)
-		if (o->ses == ses && o->toklen == toklen &&
-		    memcmp(o->token, tok, toklen) == 0)
-			return o;
-	return NULL;
+	if (toklen > OBS_TOKEN_MAX)
+		return NULL;
+	memset(&key, 0, sizeof(key));
+	key.ses = (coap_session_t *)(uintptr_t)ses;
+	memcpy(key.token, tok, toklen);
+	key.toklen = toklen;
+	HASH_FIND(hh, all, &key, sizeof(key), o);
+	return o;
 }
 
 static void
@@ -139,14 +153,17 @@ obs_add(struct obs_set *set, coap_session_t *ses, const coap_pdu_t *req,
 
 	if (tok.length > OBS_TOKEN_MAX)
 		goto refuse;
-	if ((o = find(set, ses, tok.s, tok.length)) != NULL)
-		obs_free(set, o);	/* a new registration replaces it */
+	if ((o = find(ses, tok.s, tok.length)) != NULL)
+		obs_free(o->set, o);	/* a new registration replaces it */
 	if (set->count >= set->max || (o = calloc(1, sizeof(*o))) == NULL)
 		goto refuse;
-	o->ses = coap_session_reference(ses);
-	memcpy(o->token, tok.s, tok.length);
-	o->toklen = tok.length;
+	o->key.ses = coap_session_reference(ses);
+	memcpy(o->key.token, tok.s, tok.length);
+	o->key.toklen = tok.length;
 	o->app = app;
+	o->set = set;
+	o->last_con_ms = cu_now_ms();
+	HASH_ADD(hh, all, key, sizeof(o->key), o);
 	TAILQ_INSERT_TAIL(&set->list, o, entry);
 	set->count++;
 	add_observe_option(resp, ++set->seq);
@@ -162,9 +179,9 @@ obs_remove_request(struct obs_set *set, coap_session_t *ses,
     const coap_pdu_t *req)
 {
 	coap_bin_const_t	 tok = coap_pdu_get_token(req);
-	struct obs		*o = find(set, ses, tok.s, tok.length);
+	struct obs		*o = find(ses, tok.s, tok.length);
 
-	if (o != NULL)
+	if (o != NULL && o->set == set)
 		obs_free(set, o);
 }
 
@@ -194,19 +211,51 @@ block_szx(const coap_session_t *ses)
 	return szx;
 }
 
+/* Whether this notification is confirmable (see OBS_NON_MAX). */
+static int
+confirmable(struct obs *o, unsigned int code, uint32_t con_every_s)
+{
+	uint64_t now;
+
+	if (con_every_s == 0 || code != 205)
+		return 1;
+	now = cu_now_ms();
+	if (now - o->last_con_ms < OBS_CON_GAP_MS) {
+		o->nons++;
+		return 0;
+	}
+	if (o->nons + 1 >= OBS_NON_MAX ||
+	    now - o->last_con_ms >= (uint64_t)con_every_s * 1000) {
+		o->nons = 0;
+		o->last_con_ms = now;
+		return 1;
+	}
+	o->nons++;
+	return 0;
+}
+
 int
 obs_notify(struct obs_set *set, struct obs *o, unsigned int code,
     uint16_t cf, const uint8_t *data, size_t len)
 {
+	return obs_notify_mode(set, o, code, cf, data, len, 0);
+}
+
+int
+obs_notify_mode(struct obs_set *set, struct obs *o, unsigned int code,
+    uint16_t cf, const uint8_t *data, size_t len, uint32_t con_every_s)
+{
 	coap_pdu_t	*pdu;
 	uint8_t		 buf[4];
-	unsigned int	 szx = block_szx(o->ses);
+	unsigned int	 szx = block_szx(o->key.ses);
 	size_t		 block = (size_t)1 << (szx + 4);
+	int		 con = confirmable(o, code, con_every_s);
 
-	/* Confirmable: an observer that went away is noticed and dropped. */
-	pdu = coap_pdu_init(COAP_MESSAGE_CON, COAP_RESPONSE_CODE(code),
-	    coap_new_message_id(o->ses), coap_session_max_pdu_size(o->ses));
-	if (pdu == NULL || !coap_add_token(pdu, o->toklen, o->token))
+	pdu = coap_pdu_init(con ? COAP_MESSAGE_CON : COAP_MESSAGE_NON,
+	    COAP_RESPONSE_CODE(code), coap_new_message_id(o->key.ses),
+	    coap_session_max_pdu_size(o->key.ses));
+	if (pdu == NULL ||
+	    !coap_add_token(pdu, o->key.toklen, o->key.token))
 		goto fail;
 	if (code == 205)
 		add_observe_option(pdu, ++set->seq);
@@ -225,7 +274,7 @@ obs_notify(struct obs_set *set, struct obs *o, unsigned int code,
 	}
 	if (len > 0 && !coap_add_data(pdu, len, data))
 		goto fail;
-	if (coap_send(o->ses, pdu) == COAP_INVALID_MID) {
+	if (coap_send(o->key.ses, pdu) == COAP_INVALID_MID) {
 		pdu = NULL;	/* coap_send frees it either way */
 		goto fail;
 	}
@@ -239,33 +288,48 @@ fail:
 void
 observe_session_closed(coap_session_t *ses)
 {
-	for (size_t i = 0; i < OBS_SETS_MAX; i++) {
-		struct obs *o, *next;
+	struct obs *o, *tmp;
 
-		if (sets[i] == NULL)
-			continue;
-		for (o = TAILQ_FIRST(&sets[i]->list); o; o = next) {
-			next = TAILQ_NEXT(o, entry);
-			if (o->ses == ses)
-				obs_free(sets[i], o);
-		}
-	}
+	HASH_ITER(hh, all, o, tmp)
+		if (o->key.ses == ses)
+			obs_free(o->set, o);
 }
 
 /* A notification was reset or never acknowledged: the observer is gone. */
 void
 observe_nack(coap_session_t *ses, const coap_pdu_t *sent)
 {
-	coap_bin_const_t tok;
+	coap_bin_const_t	 tok;
+	struct obs		*o;
 
 	if (sent == NULL)
 		return;
 	tok = coap_pdu_get_token(sent);
-	for (size_t i = 0; i < OBS_SETS_MAX; i++) {
-		struct obs *o;
+	if ((o = find(ses, tok.s, tok.length)) != NULL)
+		obs_free(o->set, o);
+}
 
-		if (sets[i] != NULL &&
-		    (o = find(sets[i], ses, tok.s, tok.length)) != NULL)
-			obs_free(sets[i], o);
+void
+obs_set_max(struct obs_set *set, size_t max, uint16_t cf)
+{
+	struct obs *o;
+
+	set->max = max;
+	/* The newest go first: RFC 7641 leaves the choice to the server. */
+	while (set->count > max && (o = TAILQ_LAST(&set->list, obs_list)) !=
+	    NULL) {
+		(void)obs_notify(set, o, 404, cf, NULL, 0);
+		obs_free(set, o);
+	}
+}
+
+void
+obs_end_all(struct obs_set *set, unsigned int code)
+{
+	struct obs *o;
+
+	while ((o = TAILQ_FIRST(&set->list)) != NULL) {
+		(void)obs_notify(set, o, code, 0, NULL, 0);
+		obs_free(set, o);
 	}
 }

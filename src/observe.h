@@ -51,6 +51,20 @@ int		 obs_notify(struct obs_set *set, struct obs *o,
 		    unsigned int code, uint16_t cf, const uint8_t *data,
 		    size_t len);
 
+/*
+ * The same, for a broker subscription: non-confirmable, with a
+ * confirmable one at least every con_every_s seconds (the topic's
+ * observer-check) and after a run of non-confirmable ones. 0: always
+ * confirmable.
+ */
+int		 obs_notify_mode(struct obs_set *set, struct obs *o,
+		    unsigned int code, uint16_t cf, const uint8_t *data,
+		    size_t len, uint32_t con_every_s);
+/* A new cap: the newest observers over it end with 4.04. */
+void		 obs_set_max(struct obs_set *set, size_t max, uint16_t cf);
+/* Ends every observation with a final code (4.04: the resource went). */
+void		 obs_end_all(struct obs_set *set, unsigned int code);
+
 /* From the listeners' libcoap callbacks. */
 void		 observe_session_closed(coap_session_t *ses);
 void		 observe_nack(coap_session_t *ses, const coap_pdu_t *sent);

@@ -360,10 +360,13 @@ hnd_other(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
  * would cost more than the registration itself.
  */
 static void
-hnd_registration(void *arg, coap_session_t *ses, const coap_pdu_t *req,
-    const char *path, coap_pdu_t *resp)
+hnd_registration(void *arg, coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const char *path, const coap_string_t *qs,
+    coap_pdu_t *resp)
 {
+	(void)res;
 	(void)path;
+	(void)qs;
 	switch (coap_pdu_get_code(req)) {
 	case COAP_REQUEST_CODE_POST:
 		hnd_update(arg, ses, req, resp);

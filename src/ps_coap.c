@@ -1,0 +1,674 @@
+#include "ac_config.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "coaputil.h"
+#include "config.h"
+#include "dispatch.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "observe.h"
+#include "principal.h"
+#include "ps.h"
+#include "ps_cbor.h"
+#include "ps_coap.h"
+
+#define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
+#define CF_CBOR		COAP_MEDIATYPE_APPLICATION_CBOR
+
+struct ps_coap {
+	struct ps		*ps;
+	struct cu_bodies	*bodies;
+	struct event		*timer;
+	char			*path, *data_path;
+	uint16_t		 cf;		/* core-pubsub+cbor */
+	size_t			 max_response;
+};
+
+static void
+free_payload(coap_session_t *ses, void *p)
+{
+	(void)ses;
+	free(p);
+}
+
+/* The format of a topic's value, as notifications and reads carry it. */
+static uint16_t
+value_cf(const struct ps_topic *t)
+{
+	if (t->value_cf >= 0)
+		return (uint16_t)t->value_cf;
+	if (t->props.present & PS_P_CF)
+		return (uint16_t)t->props.cf;
+	return COAP_MEDIATYPE_TEXT_PLAIN;
+}
+
+static struct obs_set *
+subscribers(struct ps_topic *t, int create)
+{
+	size_t max;
+
+	if (t->app != NULL || !create)
+		return t->app;
+	max = (t->props.present & PS_P_MAX_SUBS) ? t->props.max_subs :
+	    SIZE_MAX;
+	t->app = obs_set_new(max, NULL);
+	return t->app;
+}
+
+static void
+notify_one(struct obs *o, void *arg)
+{
+	struct ps_topic *t = arg;
+
+	(void)obs_notify_mode(t->app, o, 205, value_cf(t), t->value,
+	    t->value_len, t->props.obs_check);
+}
+
+static void
+on_published(void *arg, struct ps_topic *t)
+{
+	(void)arg;
+	if (t->app != NULL)
+		obs_foreach(t->app, notify_one, t);
+}
+
+static void
+on_emptied(void *arg, struct ps_topic *t)
+{
+	(void)arg;
+	if (t->app != NULL)
+		obs_end_all(t->app, 404);
+}
+
+static void
+on_reconfigured(void *arg, struct ps_topic *t)
+{
+	(void)arg;
+	if (t->app != NULL)
+		obs_set_max(t->app, (t->props.present & PS_P_MAX_SUBS) ?
+		    t->props.max_subs : SIZE_MAX, value_cf(t));
+}
+
+static void
+on_removing(void *arg, struct ps_topic *t)
+{
+	(void)arg;
+	if (t->app == NULL)
+		return;
+	obs_end_all(t->app, 404);
+	obs_set_free(t->app);
+	t->app = NULL;
+}
+
+static void
+respond_result(coap_pdu_t *resp, enum ps_result r, const char *why)
+{
+	if (r == PS_EFULL || r == PS_EBUSY)
+		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY,
+		    ps_result_text(r));
+	else
+		cu_respond(resp, ps_result_code(r), why ? why :
+		    ps_result_code(r) == 404 ? NULL : ps_result_text(r));
+}
+
+static void
+respond_cbor(coap_pdu_t *resp, unsigned int code, uint16_t cf,
+    const struct ps_topic *t, uint32_t mask)
+{
+	uint8_t	*data;
+	size_t	 len;
+
+	if (ps_cbor_encode_props(&t->props, mask, &data, &len) !=
+	    PS_CBOR_OK) {
+		cu_respond(resp, 500, NULL);
+		return;
+	}
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(code));
+	cu_add_uint_option(resp, COAP_OPTION_CONTENT_FORMAT, cf);
+	coap_add_data(resp, len, data);
+	free(data);
+}
+
+/* The answer to a change, now or when its batch is durable. */
+static void
+answer(struct ps_coap *pc, coap_pdu_t *resp, unsigned int code, uint64_t id)
+{
+	struct ps_topic *t = ps_topic_find(&pc->ps->reg, id);
+
+	if (code == 503) {
+		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY, "storage busy");
+		return;
+	}
+	if (code == 201 && id != 0 && t != NULL) {
+		cu_add_location(resp, pc->path, id);
+		respond_cbor(resp, 201, pc->cf, t, PS_P_ALL);
+		return;
+	}
+	if (code == 204 && id != 0 && t != NULL) {
+		respond_cbor(resp, 204, pc->cf, t, PS_P_ALL);
+		return;
+	}
+	cu_respond(resp, code, NULL);
+}
+
+static void
+answer_change(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, unsigned int code, uint64_t id)
+{
+	switch (cu_defer(pc->ps->batch, ses, req, code, id)) {
+	case 1:
+		return;
+	case -1:
+		code = 503;
+		break;
+	}
+	answer(pc, resp, code, id);
+}
+
+static int
+deferred_answer(struct ps_coap *pc, coap_session_t *ses,
+    const coap_pdu_t *req, coap_pdu_t *resp)
+{
+	unsigned int	code;
+	uint64_t	id;
+
+	if (!cu_deferred(ses, req, &code, &id))
+		return 0;
+	answer(pc, resp, code, id);
+	return 1;
+}
+
+/*
+ * A request body in the broker's configuration format: checks the
+ * Content-Format, gathers the blocks, decodes. Returns 0, or -1 with the
+ * response set (2.31 included).
+ */
+static int
+get_props(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, struct ps_props *p)
+{
+	struct cu_partial	*held;
+	const uint8_t		*data;
+	const char		*why = NULL;
+	size_t			 len;
+	enum ps_cbor_status	 st;
+
+	memset(p, 0, sizeof(*p));
+	if (cu_uint_option(req, COAP_OPTION_CONTENT_FORMAT) != pc->cf) {
+		cu_respond(resp, 415, "the body must be "
+		    "application/core-pubsub+cbor");
+		return -1;
+	}
+	if (cu_body_get(pc->bodies, ses, req, resp, &data, &len, &held) !=
+	    CU_BODY_DONE)
+		return -1;
+	st = ps_cbor_decode_props(data, len, p, &why);
+	cu_body_release(held);
+	if (st != PS_CBOR_OK) {
+		cu_respond(resp, st == PS_CBOR_ENOMEM ? 500 : 400,
+		    why ? why : ps_cbor_status_text(st));
+		return -1;
+	}
+	return 0;
+}
+
+/* Links of the topics matching filter, or their data (rt query). */
+static void
+list_topics(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp,
+    const struct ps_props *filter)
+{
+	struct cu_query		 q;
+	const struct ps_topic	*t;
+	struct buf		 b;
+	const char		*rt = NULL;
+	size_t			 rtlen = 0;
+	int			 data_links = 0, prefix = 0;
+	char			*out;
+
+	if (cu_queries(req, &q) == -1) {
+		cu_respond(resp, 400, "too many options");
+		return;
+	}
+	for (size_t i = 0; i < q.n; i++)
+		if (q.len[i] > 3 && memcmp(q.opt[i], "rt=", 3) == 0) {
+			rt = q.opt[i] + 3;
+			rtlen = q.len[i] - 3;
+		}
+	if (rt != NULL && rtlen > 0 && rt[rtlen - 1] == '*') {
+		prefix = 1;
+		rtlen--;
+	}
+	/* rt=core.ps.conf lists topics; any other rt their data. */
+	if (rt != NULL && !(rtlen <= 12 &&
+	    memcmp("core.ps.conf", rt, rtlen) == 0 && (prefix || rtlen == 12)))
+		data_links = 1;
+	buf_init(&b, pc->max_response);
+	for (t = pc->ps->reg.by_id; t != NULL; t = t->hh_id.next) {
+		int ok;
+
+		if (filter != NULL && !ps_topic_matches(t, filter))
+			continue;
+		if (data_links && !(strlen(t->props.rt) >= rtlen &&
+		    memcmp(t->props.rt, rt, rtlen) == 0 &&
+		    (prefix || strlen(t->props.rt) == rtlen)))
+			continue;
+		if (data_links)
+			ok = buf_printf(&b, "%s<%s>;rt=\"%s\";obs",
+			    b.len ? "," : "", t->props.data_uri, t->props.rt);
+		else
+			ok = buf_printf(&b, "%s<%s/%" PRIu64
+			    ">;rt=\"core.ps.conf\";ct=%u", b.len ? "," : "",
+			    pc->path, t->id, pc->cf);
+		if (ok == -1) {
+			buf_free(&b);
+			cu_respond(resp, 500, "the list is too large");
+			return;
+		}
+	}
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
+	out = b.data ? buf_release(&b) : strdup("");
+	if (out == NULL || !coap_add_data_large_response(res, ses, req, resp,
+	    qs, CF_LINK_FORMAT, -1, 0, strlen(out), (const uint8_t *)out,
+	    free_payload, out)) {
+		free(out);
+		cu_respond(resp, 500, NULL);
+	}
+}
+
+static void
+hnd_coll_get(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	list_topics(coap_resource_get_userdata(res), res, ses, req, qs, resp,
+	    NULL);
+}
+
+static void
+hnd_coll_fetch(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	struct ps_coap	*pc = coap_resource_get_userdata(res);
+	struct ps_props	 filter;
+
+	if (get_props(pc, ses, req, resp, &filter) == -1)
+		return;
+	list_topics(pc, res, ses, req, qs, resp, &filter);
+	ps_props_clear(&filter);
+}
+
+static void
+hnd_coll_post(coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	struct ps_coap	*pc = coap_resource_get_userdata(res);
+	struct ps_props	 in;
+	struct ps_topic	*t;
+	const char	*why = NULL;
+	enum ps_result	 r;
+
+	(void)qs;
+	if (deferred_answer(pc, ses, req, resp) ||
+	    get_props(pc, ses, req, resp, &in) == -1)
+		return;
+	r = ps_create(pc->ps, &in, cu_now_ms(), (int64_t)time(NULL), &t,
+	    &why);
+	ps_props_clear(&in);
+	if (r != PS_CREATED) {
+		respond_result(resp, r, why);
+		return;
+	}
+	log_info("ps", "topic \"%s\" created at %s by %s", t->props.name,
+	    t->props.data_uri, listen_session_principal(ses)->name);
+	ps_coap_schedule(pc);
+	answer_change(pc, ses, req, resp, 201, t->id);
+}
+
+/* The topic a configuration path names ("<ps-path>/<id>"), or NULL. */
+static struct ps_topic *
+topic_of(const struct ps_coap *pc, const char *path)
+{
+	size_t		 n = strlen(pc->path);
+	const char	*p = path + n + 1;
+	char		*end;
+	unsigned long long id;
+
+	if (strncmp(path, pc->path, n) != 0 || path[n] != '/' ||
+	    *p < '1' || *p > '9')
+		return NULL;
+	id = strtoull(p, &end, 10);
+	if (*end != '\0' || id == ULLONG_MAX)
+		return NULL;
+	return ps_topic_find(&pc->ps->reg, id);
+}
+
+static void
+topic_fetch(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, struct ps_topic *t)
+{
+	struct cu_partial	*held;
+	const uint8_t		*data;
+	const char		*why = NULL;
+	size_t			 len;
+	uint32_t		 mask;
+	enum ps_cbor_status	 st;
+
+	if (cu_uint_option(req, COAP_OPTION_CONTENT_FORMAT) != CF_CBOR) {
+		cu_respond(resp, 415, "the body must be application/cbor");
+		return;
+	}
+	if (cu_body_get(pc->bodies, ses, req, resp, &data, &len, &held) !=
+	    CU_BODY_DONE)
+		return;
+	st = ps_cbor_decode_keys(data, len, &mask, &why);
+	cu_body_release(held);
+	if (st != PS_CBOR_OK) {
+		cu_respond(resp, 400, why ? why : ps_cbor_status_text(st));
+		return;
+	}
+	respond_cbor(resp, 205, pc->cf, t, mask);
+}
+
+static void
+topic_update(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, struct ps_topic *t, int partial)
+{
+	struct ps_props	 in;
+	const char	*why = NULL;
+	enum ps_result	 r;
+
+	if (get_props(pc, ses, req, resp, &in) == -1)
+		return;
+	r = ps_update(pc->ps, t, &in, partial, cu_now_ms(),
+	    (int64_t)time(NULL), &why);
+	ps_props_clear(&in);
+	if (r != PS_OK) {
+		respond_result(resp, r, why);
+		return;
+	}
+	log_info("ps", "topic \"%s\" reconfigured by %s", t->props.name,
+	    listen_session_principal(ses)->name);
+	ps_coap_schedule(pc);
+	answer_change(pc, ses, req, resp, 204, t->id);
+}
+
+static void
+hnd_topic(void *arg, coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const char *path, const coap_string_t *qs,
+    coap_pdu_t *resp)
+{
+	struct ps_coap	*pc = arg;
+	struct ps_topic	*t;
+	enum ps_result	 r;
+
+	(void)res;
+	(void)qs;
+	if (deferred_answer(pc, ses, req, resp))
+		return;
+	if ((t = topic_of(pc, path)) == NULL) {
+		cu_respond(resp, 404, NULL);
+		return;
+	}
+	switch (coap_pdu_get_code(req)) {
+	case COAP_REQUEST_CODE_GET:
+		respond_cbor(resp, 205, pc->cf, t, PS_P_ALL);
+		break;
+	case COAP_REQUEST_CODE_FETCH:
+		topic_fetch(pc, ses, req, resp, t);
+		break;
+	case COAP_REQUEST_CODE_POST:
+		topic_update(pc, ses, req, resp, t, 0);
+		break;
+	case COAP_REQUEST_CODE_IPATCH:
+		topic_update(pc, ses, req, resp, t, 1);
+		break;
+	case COAP_REQUEST_CODE_DELETE:
+		if ((r = ps_delete(pc->ps, t)) != PS_OK) {
+			respond_result(resp, r, NULL);
+			break;
+		}
+		ps_coap_schedule(pc);
+		answer_change(pc, ses, req, resp, 202, 0);
+		break;
+	default:
+		cu_respond(resp, 405, NULL);
+	}
+}
+
+static void
+data_publish(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, struct ps_topic *t)
+{
+	struct cu_partial	*held;
+	const uint8_t		*data;
+	size_t			 len;
+	uint32_t		 retry = 1;
+	long			 cf = cu_uint_option(req,
+				    COAP_OPTION_CONTENT_FORMAT);
+	enum ps_result		 r;
+
+	if (cu_body_get(pc->bodies, ses, req, resp, &data, &len, &held) !=
+	    CU_BODY_DONE)
+		return;
+	r = ps_publish(pc->ps, t, data, len, (int)cf, cu_now_ms(), &retry);
+	cu_body_release(held);
+	switch (r) {
+	case PS_OK:
+	case PS_CREATED:
+		log_debug("ps", "%zu bytes published on \"%s\" by %s", len,
+		    t->props.name, listen_session_principal(ses)->name);
+		/* A volatile value needs no commit to be answered. */
+		answer_change(pc, ses, req, resp, r == PS_CREATED ? 201 : 204,
+		    0);
+		break;
+	case PS_ERATE:
+		cu_respond_max_age(resp, 429, retry, ps_result_text(r));
+		break;
+	default:
+		respond_result(resp, r, NULL);
+	}
+}
+
+static void
+data_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp,
+    struct ps_topic *t)
+{
+	enum obs_request	 ob = obs_request_kind(req);
+	struct obs_set		*set;
+	uint8_t			*copy;
+
+	(void)pc;
+	if (ob == OBS_DEREGISTER && t->app != NULL)
+		obs_remove_request(t->app, ses, req);
+	if (!t->full) {
+		cu_respond(resp, 404, "the topic has no data yet");
+		return;
+	}
+	/* At max-subscribers: served without Observe (RFC 7641 4.1). */
+	if (ob == OBS_REGISTER && (set = subscribers(t, 1)) != NULL &&
+	    obs_add(set, ses, req, resp, NULL) != NULL)
+		log_debug("ps", "subscription to \"%s\" by %s", t->props.name,
+		    listen_session_principal(ses)->name);
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
+	if ((copy = malloc(t->value_len ? t->value_len : 1)) == NULL) {
+		cu_respond(resp, 500, NULL);
+		return;
+	}
+	if (t->value_len)
+		memcpy(copy, t->value, t->value_len);
+	if (!coap_add_data_large_response(res, ses, req, resp, qs,
+	    value_cf(t), -1, 0, t->value_len, copy, free_payload, copy)) {
+		free(copy);
+		cu_respond(resp, 500, NULL);
+	}
+}
+
+static void
+hnd_data(void *arg, coap_resource_t *res, coap_session_t *ses,
+    const coap_pdu_t *req, const char *path, const coap_string_t *qs,
+    coap_pdu_t *resp)
+{
+	struct ps_coap	*pc = arg;
+	struct ps_topic	*t;
+	enum ps_result	 r;
+
+	if (deferred_answer(pc, ses, req, resp))
+		return;
+	if ((t = ps_topic_find_data(&pc->ps->reg, path)) == NULL) {
+		cu_respond(resp, 404, NULL);
+		return;
+	}
+	switch (coap_pdu_get_code(req)) {
+	case COAP_REQUEST_CODE_PUT:
+		data_publish(pc, ses, req, resp, t);
+		break;
+	case COAP_REQUEST_CODE_GET:
+		data_get(pc, res, ses, req, qs, resp, t);
+		break;
+	case COAP_REQUEST_CODE_DELETE:
+		if ((r = ps_clear(pc->ps, t)) != PS_OK) {
+			respond_result(resp, r, NULL);
+			break;
+		}
+		answer_change(pc, ses, req, resp, 202, 0);
+		break;
+	default:
+		cu_respond(resp, 405, NULL);
+	}
+}
+
+int
+ps_coap_route(struct ps_coap *pc, struct dispatch *d)
+{
+	if (dispatch_add(d, pc->path, hnd_topic, pc) == -1 ||
+	    dispatch_add(d, pc->data_path, hnd_data, pc) == -1)
+		return -1;
+	return 0;
+}
+
+void
+ps_coap_attach(coap_context_t *ctx, void *arg)
+{
+	struct ps_coap		*pc = arg;
+	coap_str_const_t	*p;
+	coap_resource_t		*r;
+
+	p = coap_new_str_const((const uint8_t *)pc->path + 1,
+	    strlen(pc->path) - 1);
+	if (p == NULL ||
+	    (r = coap_resource_init(p, COAP_RESOURCE_FLAGS_RELEASE_URI)) ==
+	    NULL) {
+		coap_delete_str_const(p);
+		log_warnx("ps", "out of memory: no topic collection");
+		return;
+	}
+	coap_resource_set_userdata(r, pc);
+	/* The collection is also the broker's entry point. */
+	coap_add_attr(r, coap_make_str_const("rt"),
+	    coap_make_str_const("\"core.ps core.ps.coll\""), 0);
+	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const("40"),
+	    0);
+	coap_register_handler(r, COAP_REQUEST_GET, hnd_coll_get);
+	coap_register_handler(r, COAP_REQUEST_FETCH, hnd_coll_fetch);
+	coap_register_handler(r, COAP_REQUEST_POST, hnd_coll_post);
+	coap_add_resource(ctx, r);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct ps_coap *pc = arg;
+
+	(void)fd;
+	(void)what;
+	ps_expire(pc->ps, cu_now_ms());
+	ps_coap_schedule(pc);
+}
+
+void
+ps_coap_schedule(struct ps_coap *pc)
+{
+	uint64_t	next = ps_registry_next_deadline(&pc->ps->reg);
+	uint64_t	now = cu_now_ms();
+	struct timeval	tv;
+
+	if (next == 0) {
+		evtimer_del(pc->timer);
+		return;
+	}
+	next = next > now ? next - now : 0;
+	tv.tv_sec = (time_t)(next / 1000);
+	tv.tv_usec = (suseconds_t)(next % 1000) * 1000;
+	evtimer_add(pc->timer, &tv);
+}
+
+void
+ps_coap_reconfigure(struct ps_coap *pc, const struct config *c)
+{
+	pc->max_response = c->max_response;
+	cu_bodies_set_max(pc->bodies, c->max_payload);
+	pc->ps->reg.lim.max_topics = c->ps_max_topics;
+	pc->ps->reg.lim.max_subs = c->ps_max_subscribers;
+	pc->ps->reg.lim.rate = c->ps_publish_rate;
+	pc->ps->reg.lim.max_value = c->max_payload;
+}
+
+struct ps_coap *
+ps_coap_new(struct ps *ps, const struct config *c, struct event_base *base)
+{
+	struct ps_coap *pc;
+
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		return NULL;
+	pc->ps = ps;
+	pc->cf = (uint16_t)c->ps_content_format;
+	if ((pc->path = strdup(c->ps_path)) == NULL ||
+	    (pc->data_path = strdup(c->ps_data_path)) == NULL ||
+	    (pc->bodies = cu_bodies_new(c->max_payload)) == NULL ||
+	    (pc->timer = evtimer_new(base, on_timer, pc)) == NULL ||
+	    event_priority_set(pc->timer, LOOP_PRIO_HIGH) == -1) {
+		ps_coap_free(pc);
+		return NULL;
+	}
+	ps_coap_reconfigure(pc, c);
+	ps->ev.published = on_published;
+	ps->ev.emptied = on_emptied;
+	ps->ev.reconfigured = on_reconfigured;
+	ps->ev.removing = on_removing;
+	ps->ev.arg = pc;
+	return pc;
+}
+
+void
+ps_coap_free(struct ps_coap *pc)
+{
+	struct ps_topic *t;
+
+	if (pc == NULL)
+		return;
+	for (t = pc->ps->reg.by_id; t != NULL; t = t->hh_id.next) {
+		obs_set_free(t->app);
+		t->app = NULL;
+	}
+	pc->ps->ev.published = NULL;
+	pc->ps->ev.emptied = NULL;
+	pc->ps->ev.reconfigured = NULL;
+	pc->ps->ev.removing = NULL;
+	cu_bodies_free(pc->bodies);
+	if (pc->timer)
+		event_free(pc->timer);
+	free(pc->path);
+	free(pc->data_path);
+	free(pc);
+}

@@ -1,0 +1,31 @@
+/*
+ * ps_coap: the broker's CoAP face for draft-ietf-core-coap-pubsub-21: the
+ * topic collection (GET, FETCH, POST to create), each topic's
+ * configuration (GET, FETCH, POST, iPATCH, DELETE) and its topic-data
+ * (PUT to publish, GET and Observe to read and subscribe, DELETE). Owns
+ * the subscribers of each topic and their notifications, and the expiry
+ * timer on the loop. Thin: the rules live in ps.c and ps_topic.c.
+ */
+#ifndef COREHUB_PS_COAP_H
+#define COREHUB_PS_COAP_H
+
+#include <coap3/coap.h>
+
+struct config;
+struct dispatch;
+struct event_base;
+struct ps;
+struct ps_coap;
+
+struct ps_coap	*ps_coap_new(struct ps *ps, const struct config *c,
+		    struct event_base *base);
+/* Registers the collection on one context (a listen_foreach callback). */
+void		 ps_coap_attach(coap_context_t *ctx, void *pc);
+/* Routes topics and their data, made at run time, to pc. */
+int		 ps_coap_route(struct ps_coap *pc, struct dispatch *d);
+/* Re-arms the expiry timer after changes made outside a request. */
+void		 ps_coap_schedule(struct ps_coap *pc);
+void		 ps_coap_reconfigure(struct ps_coap *pc, const struct config *c);
+void		 ps_coap_free(struct ps_coap *pc);
+
+#endif

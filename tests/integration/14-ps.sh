@@ -1,0 +1,191 @@
+#!/bin/sh
+# The broker, draft-ietf-core-coap-pubsub-21 model, with coap-client:
+# discovery, topic creation and configuration in CBOR, publish, read,
+# subscribe, FETCH, iPATCH, deletion ending subscriptions with 4.04,
+# max-subscribers, publish rate, expiration, and topics and last values
+# kept across a restart and a kill -9.
+. "${top_srcdir}/tests/integration/lib.sh"
+need_client
+
+# Bytes from hex pairs ("a2 00 64"), with octal escapes for dash's printf.
+hex() {
+	for b in "$@"; do
+		printf "\\$(printf %o "0x$b")"
+	done
+}
+# A CBOR text string shorter than 24 bytes.
+ctext() {
+	hex "$(printf %x $((0x60 + ${#1})))"
+	printf %s "$1"
+}
+
+pu=$(free_port)
+write_conf <<CONF
+listen coap://127.0.0.1:$pu
+ps-publish-rate 5
+CONF
+start_daemon
+U="coap://127.0.0.1:$pu"
+
+# --- discovery
+wk=$(coap "$U/.well-known/core?rt=core.ps")
+case "$wk" in *"</ps>"*) ;; *) fail "no broker in /.well-known/core: $wk" ;; esac
+wk=$(coap "$U/.well-known/core?rt=core.ps.coll")
+case "$wk" in *"</ps>"*) ;; *) fail "no collection in /.well-known/core: $wk" ;; esac
+ok "the broker and its collection are discoverable"
+
+# --- creation: {0: "temp", 2: "core.ps.data", 4: "temperature"}
+{ hex a3 00; ctext temp; hex 02; ctext core.ps.data; hex 04; ctext temperature; } \
+	> "$TMP/temp.cbor"
+trace=$(coap_trace "$U/ps" -m post -t 606 -f "$TMP/temp.cbor")
+echo "$trace" | grep -q 'c:2.01 .*Location-Path:ps, Location-Path:1' ||
+	fail "creation: $trace"
+ok "a topic is created with 2.01 and a Location-Path"
+[ "$(coap_code "$U/ps" -m post -t 606 -f "$TMP/temp.cbor")" = 4.00 ] ||
+	fail "a duplicate topic-name was not refused"
+{ hex a3 00; ctext x; hex 02; ctext core.ps.data; hex 18 63 01; } > "$TMP/bad.cbor"
+[ "$(coap_code "$U/ps" -m post -t 606 -f "$TMP/bad.cbor")" = 4.00 ] ||
+	fail "an unknown property was not refused"
+{ hex a2 00 03 02; ctext core.ps.data; } > "$TMP/bad.cbor"
+[ "$(coap_code "$U/ps" -m post -t 606 -f "$TMP/bad.cbor")" = 4.00 ] ||
+	fail "an ill-typed topic-name was not refused"
+hex 9a 0f ff ff ff > "$TMP/hostile.cbor"
+[ "$(coap_code "$U/ps" -m post -t 606 -f "$TMP/hostile.cbor")" = 4.00 ] ||
+	fail "a hostile declared count was not refused"
+[ "$(coap_code "$U/ps" -m post -t 60 -f "$TMP/temp.cbor")" = 4.15 ] ||
+	fail "a configuration in the wrong format was not refused"
+ok "duplicate names, unknown or ill-typed properties and bad formats are refused"
+
+list=$(coap "$U/ps")
+[ "$list" = '</ps/1>;rt="core.ps.conf";ct=606' ] || fail "collection: $list"
+list=$(coap "$U/ps?rt=core.ps.data")
+[ "$list" = '</ps/data/1>;rt="core.ps.data";obs' ] || fail "data links: $list"
+ok "the collection lists topics, and their data with ?rt=core.ps.data"
+
+# --- half created: no data yet
+[ "$(coap_code "$U/ps/data/1")" = 4.04 ] || fail "a half-created topic was read"
+[ "$(coap_code "$U/ps/data/1" -s 1)" = 4.04 ] ||
+	fail "a half-created topic was subscribed to"
+ok "a half-created topic answers 4.04 to reads and subscriptions"
+
+# --- publish, read, subscribe
+[ "$(coap_code "$U/ps/data/1" -m put -t 0 -e 'v20;')" = 2.01 ] ||
+	fail "the first publish is not 2.01"
+[ "$(coap_code "$U/ps/data/1" -m put -t 0 -e 'v21;')" = 2.04 ] ||
+	fail "a later publish is not 2.04"
+[ "$(coap "$U/ps/data/1")" = 'v21;' ] || fail "the last value was not read back"
+"$COAP_CLIENT" -B 8 -s 6 "$U/ps/data/1" > "$TMP/sub.out" 2>&1 &
+sub=$!
+"$COAP_CLIENT" -B 8 -s 6 -v 7 "$U/ps/data/1" > "$TMP/sub2.out" 2>&1 &
+sub2=$!
+sleep 0.5
+echo 'v21;' > "$TMP/want"
+for v in 22 23 24; do
+	code=$(coap_code "$U/ps/data/1" -m put -t 0 -e "v$v;")
+	[ "$code" = 2.04 ] || fail "publish $v: $code"
+	echo "v$v;" >> "$TMP/want"
+	sleep 0.25
+done
+# Five a second: a burst goes over, and is refused with Max-Age.
+refused=0
+for i in 1 2 3 4 5 6 7 8; do
+	trace=$(coap_trace "$U/ps/data/1" -m put -t 0 -e "r$i;")
+	if echo "$trace" | grep -q 'c:2.04'; then
+		echo "r$i;" >> "$TMP/want"
+	elif echo "$trace" | grep -q 'c:4.29 .*Max-Age'; then
+		refused=$((refused + 1))
+	else
+		fail "publish r$i: $trace"
+	fi
+done
+[ $refused -ge 1 ] || fail "no 4.29 at the rate"
+ok "publishing faster than ps-publish-rate gets 4.29 with Max-Age"
+sleep 1.2
+
+# --- configuration: GET, FETCH, iPATCH, POST
+coap "$U/ps/1" -o "$TMP/conf.cbor" >/dev/null
+od -An -tx1 "$TMP/conf.cbor" | tr -d ' \n' | grep -q '0064' ||
+	fail "topic configuration: $(od -An -tx1 "$TMP/conf.cbor")"
+hex 81 04 > "$TMP/keys.cbor"
+coap "$U/ps/1" -m fetch -t 60 -f "$TMP/keys.cbor" -o "$TMP/fetch.cbor" >/dev/null
+[ "$(od -An -tx1 "$TMP/fetch.cbor" | tr -d ' \n')" = \
+	"a1046b74656d7065726174757265" ] ||
+	fail "FETCH [4]: $(od -An -tx1 "$TMP/fetch.cbor")"
+ok "a topic FETCH gives only the properties asked for"
+{ hex a1 04; ctext temperature; } > "$TMP/filter.cbor"
+list=$(coap "$U/ps" -m fetch -t 606 -f "$TMP/filter.cbor")
+[ "$list" = '</ps/1>;rt="core.ps.conf";ct=606' ] || fail "collection FETCH: $list"
+{ hex a1 04; ctext humidity; } > "$TMP/filter.cbor"
+list=$(coap "$U/ps" -m fetch -t 606 -f "$TMP/filter.cbor")
+[ -z "$list" ] || fail "collection FETCH matched a wrong topic-type: $list"
+ok "a collection FETCH finds topics by their properties"
+{ hex a1 00; ctext renamed; } > "$TMP/rename.cbor"
+[ "$(coap_code "$U/ps/1" -m ipatch -t 606 -f "$TMP/rename.cbor")" = 4.00 ] ||
+	fail "an immutable property was changed"
+hex a1 06 02 > "$TMP/max2.cbor"
+[ "$(coap_code "$U/ps/1" -m ipatch -t 606 -f "$TMP/max2.cbor")" = 2.04 ] ||
+	fail "iPATCH max-subscribers"
+ok "iPATCH changes a property, immutable ones cannot change"
+
+# max-subscribers 2 and two subscribers: a third is served without Observe.
+trace=$(coap_trace "$U/ps/data/1" -s 1)
+echo "$trace" | grep 'c:2.05' | grep -q 'Observe' &&
+	fail "a subscriber over max-subscribers got Observe: $trace"
+echo "$trace" | grep -q 'c:2.05' || fail "no 2.05 over max-subscribers: $trace"
+ok "over max-subscribers a subscription is a plain 2.05 without Observe"
+
+# --- deleting the topic ends the subscriptions with 4.04
+[ "$(coap_code "$U/ps/1" -m delete)" = 2.02 ] || fail "topic deletion"
+[ "$(coap_code "$U/ps/1")" = 4.04 ] || fail "the topic is still there"
+[ "$(coap_code "$U/ps/data/1")" = 4.04 ] || fail "the data is still there"
+wait $sub $sub2
+sed 's/4\.04$//' "$TMP/sub.out" | tr ';' '\n' | grep . | sed 's/$/;/' \
+	> "$TMP/got"
+diff -u "$TMP/want" "$TMP/got" || fail "the subscriber's values differ"
+ok "a subscriber receives each published value in order"
+grep -q 'c:4.04' "$TMP/sub2.out" || fail "no final 4.04: $(cat "$TMP/sub2.out")"
+ok "deleting the topic ends its subscriptions with 4.04"
+
+# --- DELETE on topic-data: back to half created
+{ hex a3 00; ctext hum; hex 02; ctext core.ps.data; hex 03 00; } > "$TMP/hum.cbor"
+[ "$(coap_code "$U/ps" -m post -t 606 -f "$TMP/hum.cbor")" = 2.01 ] ||
+	fail "second topic"
+[ "$(coap_code "$U/ps/data/2" -m put -t 60 -e x)" = 4.15 ] ||
+	fail "a value in the wrong format was taken"
+[ "$(coap_code "$U/ps/data/2" -m put -t 0 -e 40)" = 2.01 ] || fail "publish hum"
+"$COAP_CLIENT" -B 5 -s 4 -v 7 "$U/ps/data/2" > "$TMP/sub3.out" 2>&1 &
+sub3=$!
+sleep 0.5
+[ "$(coap_code "$U/ps/data/2" -m delete)" = 2.02 ] || fail "data deletion"
+[ "$(coap_code "$U/ps/data/2")" = 4.04 ] || fail "data still readable"
+[ "$(coap_code "$U/ps/2")" = 2.05 ] || fail "the topic went with its data"
+wait $sub3
+grep -q 'c:4.04' "$TMP/sub3.out" || fail "no final 4.04 on data deletion"
+ok "deleting topic-data ends subscriptions and leaves a half-created topic"
+
+# --- expiration-date: tag 1, two seconds from now
+exp=$(( $(date +%s) + 2 ))
+{ hex a3 00; ctext brief; hex 02; ctext core.ps.data; hex 05 c1 1a
+  hex $(printf '%08x' $exp | sed 's/../& /g'); } > "$TMP/brief.cbor"
+[ "$(coap_code "$U/ps" -m post -t 606 -f "$TMP/brief.cbor")" = 2.01 ] ||
+	fail "topic with expiration-date"
+[ "$(coap_code "$U/ps/3")" = 2.05 ] || fail "the expiring topic is not there"
+sleep 3.2
+[ "$(coap_code "$U/ps/3")" = 4.04 ] || fail "the topic outlived its expiration-date"
+ok "a topic is deleted when its expiration-date passes"
+
+# --- persistence: restart, then kill -9
+[ "$(coap_code "$U/ps/data/2" -m put -t 0 -e 41)" = 2.01 ] || fail "publish 41"
+stop_daemon 30
+start_daemon
+[ "$(coap "$U/ps/data/2")" = 41 ] || fail "the last value was lost in a restart"
+[ "$(coap "$U/ps")" = '</ps/2>;rt="core.ps.conf";ct=606' ] ||
+	fail "topics after restart: $(coap "$U/ps")"
+[ "$(coap_code "$U/ps/data/2" -m put -t 0 -e 42)" = 2.04 ] || fail "publish 42"
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=
+start_daemon
+[ "$(coap "$U/ps/data/2")" = 42 ] || fail "an acknowledged value was lost to kill -9"
+ok "topics and last values survive a restart and a kill -9"
+stop_daemon 30
