@@ -335,6 +335,26 @@ kw_ps_data_path(struct parser *p, int argc, char **argv)
 }
 
 static void
+kw_ps_legacy_create_on_publish(struct parser *p, int argc, char **argv)
+{
+	int v;
+
+	if ((v = parse_bool(p, argv[1], argv[0])) != -1)
+		p->c->ps_legacy_create_on_publish = v;
+}
+
+static void
+kw_ps_legacy_path(struct parser *p, int argc, char **argv)
+{
+	if (strcmp(argv[1], "off") == 0) {
+		free(p->c->ps_legacy_path);
+		p->c->ps_legacy_path = NULL;
+		return;
+	}
+	set_rd_path(p, &p->c->ps_legacy_path, argv[1], argv[0]);
+}
+
+static void
 kw_ps_max_subscribers(struct parser *p, int argc, char **argv)
 {
 	set_uint(p, &p->c->ps_max_subscribers, argv[1], 1, 1000000, argv[0]);
@@ -643,6 +663,8 @@ static const struct keyword top_keywords[] = {
 	{ "max-sessions",	1, 1, kw_max_sessions },
 	{ "ps-content-format",	1, 1, kw_ps_content_format },
 	{ "ps-data-path",	1, 1, kw_ps_data_path },
+	{ "ps-legacy-create-on-publish", 1, 1, kw_ps_legacy_create_on_publish },
+	{ "ps-legacy-path",	1, 1, kw_ps_legacy_path },
 	{ "ps-max-subscribers",	1, 1, kw_ps_max_subscribers },
 	{ "ps-max-topics",	1, 1, kw_ps_max_topics },
 	{ "ps-path",		1, 1, kw_ps_path },
@@ -852,6 +874,7 @@ config_defaults(struct config *c)
 	c->ps_max_topics = 10000;
 	c->ps_max_subscribers = 1000;
 	c->ps_publish_rate = 0;
+	c->ps_legacy_create_on_publish = 1;
 }
 
 /* Checks that need the whole file: each listener can actually work. */
@@ -904,6 +927,14 @@ check_config(struct parser *p)
 		perr(p, "ps-path and ps-data-path must differ from each other "
 		    "and lie outside rd-path");
 	}
+	if (p->c->ps_legacy_path != NULL &&
+	    (paths_overlap(p->c->ps_legacy_path, p->c->rd_path) ||
+	    paths_overlap(p->c->ps_legacy_path, p->c->ps_path) ||
+	    paths_overlap(p->c->ps_legacy_path, p->c->ps_data_path))) {
+		p->line = 0;
+		perr(p, "ps-legacy-path must lie outside rd-path, ps-path and "
+		    "ps-data-path");
+	}
 	if (TAILQ_EMPTY(&p->c->listeners)) {
 		p->line = 0;
 		perr(p, "no listen line: the daemon would serve nothing");
@@ -944,7 +975,8 @@ config_parse(const char *text, size_t len, const char *path, FILE *errors)
 	    (c->rd_lookup_ep_path = strdup("/rd-lookup/ep")) == NULL ||
 	    (c->rd_lookup_res_path = strdup("/rd-lookup/res")) == NULL ||
 	    (c->ps_path = strdup("/ps")) == NULL ||
-	    (c->ps_data_path = strdup("/ps/data")) == NULL) {
+	    (c->ps_data_path = strdup("/ps/data")) == NULL ||
+	    (c->ps_legacy_path = strdup("/pubsub")) == NULL) {
 		config_free(c);
 		return NULL;
 	}
@@ -991,6 +1023,7 @@ config_free(struct config *c)
 	free(c->rd_path);
 	free(c->ps_path);
 	free(c->ps_data_path);
+	free(c->ps_legacy_path);
 	free(c->rd_lookup_ep_path);
 	free(c->rd_lookup_res_path);
 	free(c);
@@ -1075,6 +1108,10 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "ps-max-topics %u\n", c->ps_max_topics);
 	fprintf(out, "ps-max-subscribers %u\n", c->ps_max_subscribers);
 	fprintf(out, "ps-publish-rate %u\n", c->ps_publish_rate);
+	fprintf(out, "ps-legacy-path %s\n", c->ps_legacy_path ?
+	    c->ps_legacy_path : "off");
+	fprintf(out, "ps-legacy-create-on-publish %s\n",
+	    c->ps_legacy_create_on_publish ? "yes" : "no");
 	TAILQ_FOREACH(l, &c->listeners, entry)
 		print_listener(l, out);
 }

@@ -77,6 +77,8 @@ struct config {
 	unsigned int		 ps_max_topics;
 	unsigned int		 ps_max_subscribers;	/* per topic */
 	unsigned int		 ps_publish_rate;	/* per s, 0: off */
+	char			*ps_legacy_path;	/* NULL: off */
+	int			 ps_legacy_create_on_publish;
 };
 
 /* Where the errors of a failed load go; stderr when NULL. */

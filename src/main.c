@@ -24,6 +24,7 @@
 #include "notify.h"
 #include "ps.h"
 #include "ps_coap.h"
+#include "ps_legacy.h"
 #include "rd.h"
 #include "rd_coap.h"
 #include "rd_simple.h"
@@ -56,6 +57,7 @@ struct daemon {
 	struct ps		 ps;
 	int			 ps_ready;
 	struct ps_coap		*ps_coap;
+	struct ps_legacy	*ps_legacy;
 };
 
 static void __attribute__((noreturn))
@@ -136,9 +138,13 @@ daemon_reload(void *arg)
 	listen_reload(d->listeners, c);
 	rd_coap_reconfigure(d->rd_coap, c);
 	ps_coap_reconfigure(d->ps_coap, c);
+	ps_legacy_reconfigure(d->ps_legacy, c);
 	if (strcmp(c->ps_path, d->conf->ps_path) != 0 ||
 	    strcmp(c->ps_data_path, d->conf->ps_data_path) != 0 ||
-	    c->ps_content_format != d->conf->ps_content_format)
+	    c->ps_content_format != d->conf->ps_content_format ||
+	    (c->ps_legacy_path == NULL) != (d->conf->ps_legacy_path == NULL) ||
+	    (c->ps_legacy_path && strcmp(c->ps_legacy_path,
+	    d->conf->ps_legacy_path) != 0))
 		log_warnx("config", "broker path and format changes take "
 		    "effect at the next restart");
 	rd_simple_set_max_body(d->rd_simple, c->max_payload);
@@ -265,6 +271,15 @@ start_ps(struct daemon *d)
 		return -1;
 	}
 	listen_foreach(d->listeners, ps_coap_attach, d->ps_coap);
+	if (d->conf->ps_legacy_path != NULL) {
+		if ((d->ps_legacy = ps_legacy_new(&d->ps, d->ps_coap,
+		    d->conf)) == NULL ||
+		    ps_legacy_route(d->ps_legacy, d->dispatch) == -1) {
+			log_err("ps", "out of memory");
+			return -1;
+		}
+		listen_foreach(d->listeners, ps_legacy_attach, d->ps_legacy);
+	}
 	ps_coap_schedule(d->ps_coap);
 	return 0;
 }
@@ -304,6 +319,7 @@ teardown(struct daemon *d)
 	if (d->batch != NULL)
 		batch_commit(d->batch, cu_now_ms(), (int64_t)time(NULL));
 	/* Events first: they watch descriptors the contexts own. */
+	ps_legacy_free(d->ps_legacy);
 	ps_coap_free(d->ps_coap);
 	rd_simple_free(d->rd_simple);
 	rd_coap_free(d->rd_coap);

@@ -52,15 +52,19 @@ rolled_back(void *arg, uint64_t now_ms, int64_t now_wall)
 {
 	struct ps	*ps = arg;
 	char		*prefix = strdup(ps->reg.data_prefix);
+	char		*legacy = ps->reg.legacy_prefix ?
+			    strdup(ps->reg.legacy_prefix) : NULL;
 
 	/* Subscribers of what was not durable hear it is gone. */
 	ps_registry_clear(&ps->reg, removing, ps);
 	ps->npending = 0;
 	if (prefix == NULL ||
 	    ps_registry_init(&ps->reg, prefix, &ps->reg.lim) == -1 ||
+	    ps_registry_set_legacy(&ps->reg, legacy) == -1 ||
 	    ps_restore(ps, now_ms, now_wall) == -1)
 		log_err("ps", "the topics could not be reloaded");
 	free(prefix);
+	free(legacy);
 }
 
 /* Values reach subscribers once durable. */

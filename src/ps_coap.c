@@ -479,10 +479,10 @@ data_publish(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
 	}
 }
 
-static void
-data_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
+void
+ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp,
-    struct ps_topic *t)
+    struct ps_topic *t, int max_age)
 {
 	enum obs_request	 ob = obs_request_kind(req);
 	struct obs_set		*set;
@@ -508,7 +508,8 @@ data_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 	if (t->value_len)
 		memcpy(copy, t->value, t->value_len);
 	if (!coap_add_data_large_response(res, ses, req, resp, qs,
-	    value_cf(t), -1, 0, t->value_len, copy, free_payload, copy)) {
+	    value_cf(t), max_age, 0, t->value_len, copy, free_payload,
+	    copy)) {
 		free(copy);
 		cu_respond(resp, 500, NULL);
 	}
@@ -534,7 +535,7 @@ hnd_data(void *arg, coap_resource_t *res, coap_session_t *ses,
 		data_publish(pc, ses, req, resp, t);
 		break;
 	case COAP_REQUEST_CODE_GET:
-		data_get(pc, res, ses, req, qs, resp, t);
+		ps_coap_get(pc, res, ses, req, qs, resp, t, -1);
 		break;
 	case COAP_REQUEST_CODE_DELETE:
 		if ((r = ps_clear(pc->ps, t)) != PS_OK) {

@@ -16,6 +16,7 @@ struct dispatch;
 struct event_base;
 struct ps;
 struct ps_coap;
+struct ps_topic;
 
 struct ps_coap	*ps_coap_new(struct ps *ps, const struct config *c,
 		    struct event_base *base);
@@ -26,6 +27,15 @@ int		 ps_coap_route(struct ps_coap *pc, struct dispatch *d);
 /* Re-arms the expiry timer after changes made outside a request. */
 void		 ps_coap_schedule(struct ps_coap *pc);
 void		 ps_coap_reconfigure(struct ps_coap *pc, const struct config *c);
+/*
+ * GET on a topic's data, for both front ends: the last value (with
+ * Max-Age when max_age >= 0), 4.04 while half created, and Observe
+ * registration on the topic's one set of subscribers.
+ */
+void		 ps_coap_get(struct ps_coap *pc, coap_resource_t *res,
+		    coap_session_t *ses, const coap_pdu_t *req,
+		    const coap_string_t *qs, coap_pdu_t *resp,
+		    struct ps_topic *t, int max_age);
 void		 ps_coap_free(struct ps_coap *pc);
 
 #endif

@@ -37,7 +37,8 @@ ps_registry_clear(struct ps_registry *r,
 		ps_topic_remove(r, t);
 	}
 	free(r->data_prefix);
-	r->data_prefix = NULL;
+	free(r->legacy_prefix);
+	r->data_prefix = r->legacy_prefix = NULL;
 }
 
 struct ps_topic *
@@ -67,16 +68,35 @@ ps_topic_find_data(const struct ps_registry *r, const char *path)
 	return t;
 }
 
-/* A data path a client chose: under the data prefix, plain segments. */
+int
+ps_registry_set_legacy(struct ps_registry *r, const char *prefix)
+{
+	free(r->legacy_prefix);
+	r->legacy_prefix = NULL;
+	return prefix && (r->legacy_prefix = strdup(prefix)) == NULL ? -1 : 0;
+}
+
+static int
+under(const char *p, const char *prefix)
+{
+	size_t n = prefix ? strlen(prefix) : 0;
+
+	return prefix != NULL && strncmp(p, prefix, n) == 0 && p[n] == '/' &&
+	    p[n + 1] != '\0';
+}
+
+/* A data path a client chose: under a data prefix, plain segments. */
 static int
 data_path_ok(const struct ps_registry *r, const char *p)
 {
-	size_t n = strlen(r->data_prefix);
-
-	if (strncmp(p, r->data_prefix, n) != 0 || p[n] != '/' ||
-	    p[n + 1] == '\0')
+	if (under(p, r->data_prefix))
+		p += strlen(r->data_prefix);
+	else if (under(p, r->legacy_prefix))
+		p += strlen(r->legacy_prefix);
+	else
 		return 0;
-	for (p += n + 1; *p; p++) {
+	p++;
+	for (; *p; p++) {
 		if (*p == '/' && (p[1] == '/' || p[1] == '\0'))
 			return 0;
 		/* No dot segments: the path must name itself. */

@@ -47,6 +47,7 @@ struct ps_registry {
 	size_t		 count;
 	uint64_t	 next_id;
 	char		*data_prefix;	/* "/ps/data": where data paths go */
+	char		*legacy_prefix;	/* "/pubsub", or NULL: legacy paths */
 	struct ps_limits lim;
 };
 
@@ -65,6 +66,9 @@ enum ps_result {
 
 int		 ps_registry_init(struct ps_registry *r, const char *data_prefix,
 		    const struct ps_limits *lim);
+/* Lets data paths lie under the legacy front end's path too. */
+int		 ps_registry_set_legacy(struct ps_registry *r,
+		    const char *prefix);
 /* Calls gone() for every topic before it is freed, when not NULL. */
 void		 ps_registry_clear(struct ps_registry *r,
 		    void (*gone)(struct ps_topic *, void *), void *arg);

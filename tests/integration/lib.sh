@@ -94,13 +94,24 @@ coap() {
 
 # Like coap, but prints the response code (e.g. 2.05), read from the
 # client's debug trace of the response (empty ACKs aside); nothing if there
-# was none.
+# was none. Only responses to this client's own tokens count: a stray
+# message (a notification meant for an earlier client on the same port)
+# is not the answer.
 coap_code() {
 	uri=$1
 	shift
-	"$COAP_CLIENT" -B 10 -v 7 "$@" "$uri" 2>&1 |
-		sed -n 's/.* c:\([0-9]\.[0-9][0-9]\) .*/\1/p' |
-		grep -v '^0\.00$' | tail -n 1
+	"$COAP_CLIENT" -B 10 -v 7 "$@" "$uri" 2>&1 | awk '
+	function token() {
+		return match($0, /\{[0-9a-f]*\}/) ? substr($0, RSTART, RLENGTH) : ""
+	}
+	/ c:[A-Za-z]+ / { mine[token()] = 1; next }
+	/ c:[0-9]\.[0-9][0-9] / {
+		t = token()
+		if (t != "{}" && (t in mine) &&
+		    match($0, / c:[0-9]\.[0-9][0-9] /))
+			code = substr($0, RSTART + 3, 4)
+	}
+	END { if (code != "") print code }'
 }
 
 # The whole debug trace of one request, for option checks.
