@@ -367,6 +367,30 @@ kw_ps_max_topics(struct parser *p, int argc, char **argv)
 }
 
 static void
+kw_ps_rd_base(struct parser *p, int argc, char **argv)
+{
+	static const char *const schemes[] = {
+		"coap://", "coaps://", "coap+tcp://", "coaps+tcp://"
+	};
+	const char	*v = argv[1];
+	size_t		 i, n = sizeof(schemes) / sizeof(schemes[0]);
+
+	for (i = 0; i < n; i++)
+		if (strncmp(v, schemes[i], strlen(schemes[i])) == 0 &&
+		    v[strlen(schemes[i])] != '\0')
+			break;
+	if (strcmp(v, "auto") != 0 && strcmp(v, "off") != 0 && (i == n ||
+	    strlen(v) > 255 || strpbrk(v, "?# \t\"<>\\") != NULL)) {
+		perr(p, "%s: \"%s\" is not auto, off or a coap URI without "
+		    "query", argv[0], v);
+		return;
+	}
+	free(p->c->ps_rd_base);
+	if ((p->c->ps_rd_base = strdup(v)) == NULL)
+		perr(p, "%s: out of memory", argv[0]);
+}
+
+static void
 kw_ps_path(struct parser *p, int argc, char **argv)
 {
 	set_rd_path(p, &p->c->ps_path, argv[1], argv[0]);
@@ -669,6 +693,7 @@ static const struct keyword top_keywords[] = {
 	{ "ps-max-topics",	1, 1, kw_ps_max_topics },
 	{ "ps-path",		1, 1, kw_ps_path },
 	{ "ps-publish-rate",	1, 1, kw_ps_publish_rate },
+	{ "ps-rd-base",		1, 1, kw_ps_rd_base },
 	{ "rd-grace",		1, 1, kw_rd_grace },
 	{ "rd-lookup-ep-path",	1, 1, kw_rd_lookup_ep_path },
 	{ "rd-lookup-res-path",	1, 1, kw_rd_lookup_res_path },
@@ -976,7 +1001,8 @@ config_parse(const char *text, size_t len, const char *path, FILE *errors)
 	    (c->rd_lookup_res_path = strdup("/rd-lookup/res")) == NULL ||
 	    (c->ps_path = strdup("/ps")) == NULL ||
 	    (c->ps_data_path = strdup("/ps/data")) == NULL ||
-	    (c->ps_legacy_path = strdup("/pubsub")) == NULL) {
+	    (c->ps_legacy_path = strdup("/pubsub")) == NULL ||
+	    (c->ps_rd_base = strdup("auto")) == NULL) {
 		config_free(c);
 		return NULL;
 	}
@@ -1024,6 +1050,7 @@ config_free(struct config *c)
 	free(c->ps_path);
 	free(c->ps_data_path);
 	free(c->ps_legacy_path);
+	free(c->ps_rd_base);
 	free(c->rd_lookup_ep_path);
 	free(c->rd_lookup_res_path);
 	free(c);
@@ -1112,6 +1139,7 @@ config_print(const struct config *c, FILE *out)
 	    c->ps_legacy_path : "off");
 	fprintf(out, "ps-legacy-create-on-publish %s\n",
 	    c->ps_legacy_create_on_publish ? "yes" : "no");
+	print_kv(out, "", "ps-rd-base", c->ps_rd_base);
 	TAILQ_FOREACH(l, &c->listeners, entry)
 		print_listener(l, out);
 }

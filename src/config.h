@@ -79,6 +79,7 @@ struct config {
 	unsigned int		 ps_publish_rate;	/* per s, 0: off */
 	char			*ps_legacy_path;	/* NULL: off */
 	int			 ps_legacy_create_on_publish;
+	char			*ps_rd_base;		/* auto, off or a URI */
 };
 
 /* Where the errors of a failed load go; stderr when NULL. */

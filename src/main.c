@@ -25,6 +25,7 @@
 #include "ps.h"
 #include "ps_coap.h"
 #include "ps_legacy.h"
+#include "ps_rd.h"
 #include "rd.h"
 #include "rd_coap.h"
 #include "rd_simple.h"
@@ -58,6 +59,7 @@ struct daemon {
 	int			 ps_ready;
 	struct ps_coap		*ps_coap;
 	struct ps_legacy	*ps_legacy;
+	struct ps_rd		*ps_rd;
 };
 
 static void __attribute__((noreturn))
@@ -144,7 +146,8 @@ daemon_reload(void *arg)
 	    c->ps_content_format != d->conf->ps_content_format ||
 	    (c->ps_legacy_path == NULL) != (d->conf->ps_legacy_path == NULL) ||
 	    (c->ps_legacy_path && strcmp(c->ps_legacy_path,
-	    d->conf->ps_legacy_path) != 0))
+	    d->conf->ps_legacy_path) != 0) ||
+	    strcmp(c->ps_rd_base, d->conf->ps_rd_base) != 0)
 		log_warnx("config", "broker path and format changes take "
 		    "effect at the next restart");
 	rd_simple_set_max_body(d->rd_simple, c->max_payload);
@@ -247,6 +250,23 @@ start_rd(struct daemon *d)
 	return 0;
 }
 
+/* The broker's topics in the daemon's own directory, in step. */
+static int
+start_ps_rd(struct daemon *d)
+{
+	char *base = ps_rd_base(d->conf);
+
+	if (base == NULL)
+		return 0;
+	d->ps_rd = ps_rd_new(&d->ps, &d->rd, base, d->conf);
+	free(base);
+	if (d->ps_rd == NULL) {
+		log_err("ps", "out of memory");
+		return -1;
+	}
+	return ps_rd_sync(d->ps_rd);
+}
+
 /* The topics come back from the store before anything is served. */
 static int
 start_ps(struct daemon *d)
@@ -281,7 +301,7 @@ start_ps(struct daemon *d)
 		listen_foreach(d->listeners, ps_legacy_attach, d->ps_legacy);
 	}
 	ps_coap_schedule(d->ps_coap);
-	return 0;
+	return start_ps_rd(d);
 }
 
 static int
@@ -319,6 +339,7 @@ teardown(struct daemon *d)
 	if (d->batch != NULL)
 		batch_commit(d->batch, cu_now_ms(), (int64_t)time(NULL));
 	/* Events first: they watch descriptors the contexts own. */
+	ps_rd_free(d->ps_rd);
 	ps_legacy_free(d->ps_legacy);
 	ps_coap_free(d->ps_coap);
 	rd_simple_free(d->rd_simple);

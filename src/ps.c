@@ -38,13 +38,40 @@ ps_in_batch(const struct ps *ps)
 	return ps->batch != NULL && batch_open(ps->batch);
 }
 
+int
+ps_listen(struct ps *ps, const struct ps_events *ev)
+{
+	if (ps->nev == PS_LISTENERS_MAX)
+		return -1;
+	ps->ev[ps->nev++] = *ev;
+	return 0;
+}
+
+void
+ps_unlisten(struct ps *ps, void *arg)
+{
+	for (size_t i = 0; i < ps->nev; i++)
+		if (ps->ev[i].arg == arg) {
+			memmove(&ps->ev[i], &ps->ev[i + 1],
+			    (ps->nev - i - 1) * sizeof(ps->ev[0]));
+			ps->nev--;
+			i--;
+		}
+}
+
+/* Tells every listener that has a callback at field of an event on t. */
+#define EMIT(ps, field, t) do {						\
+	for (size_t i_ = 0; i_ < (ps)->nev; i_++)			\
+		if ((ps)->ev[i_].field != NULL)				\
+			(ps)->ev[i_].field((ps)->ev[i_].arg, (t));	\
+} while (0)
+
 static void
 removing(struct ps_topic *t, void *arg)
 {
 	struct ps *ps = arg;
 
-	if (ps->ev.removing != NULL)
-		ps->ev.removing(ps->ev.arg, t);
+	EMIT(ps, removing, t);
 }
 
 static void
@@ -56,7 +83,9 @@ rolled_back(void *arg, uint64_t now_ms, int64_t now_wall)
 			    strdup(ps->reg.legacy_prefix) : NULL;
 
 	/* Subscribers of what was not durable hear it is gone. */
+	ps->reloading = 1;
 	ps_registry_clear(&ps->reg, removing, ps);
+	ps->reloading = 0;
 	ps->npending = 0;
 	if (prefix == NULL ||
 	    ps_registry_init(&ps->reg, prefix, &ps->reg.lim) == -1 ||
@@ -65,6 +94,9 @@ rolled_back(void *arg, uint64_t now_ms, int64_t now_wall)
 		log_err("ps", "the topics could not be reloaded");
 	free(prefix);
 	free(legacy);
+	for (size_t i = 0; i < ps->nev; i++)
+		if (ps->ev[i].reloaded != NULL)
+			ps->ev[i].reloaded(ps->ev[i].arg);
 }
 
 /* Values reach subscribers once durable. */
@@ -77,9 +109,8 @@ batch_ended(void *arg)
 
 	ps->npending = 0;
 	for (size_t i = 0; i < n; i++)
-		if ((t = ps_topic_find(&ps->reg, ps->pending[i])) != NULL &&
-		    ps->ev.published != NULL)
-			ps->ev.published(ps->ev.arg, t);
+		if ((t = ps_topic_find(&ps->reg, ps->pending[i])) != NULL)
+			EMIT(ps, published, t);
 }
 
 int
@@ -146,8 +177,7 @@ announce(struct ps *ps, struct ps_topic *t)
 		ps->pending[ps->npending++] = t->id;
 		return;
 	}
-	if (ps->ev.published != NULL)
-		ps->ev.published(ps->ev.arg, t);
+	EMIT(ps, published, t);
 }
 
 enum ps_result
@@ -176,8 +206,7 @@ ps_create(struct ps *ps, const struct ps_props *in, uint64_t now_ms,
 		res = PS_EFAIL;
 		goto fail;
 	}
-	if (ps->ev.created != NULL)
-		ps->ev.created(ps->ev.arg, t);
+	EMIT(ps, created, t);
 	*out = t;
 	return PS_CREATED;
 fail:
@@ -201,8 +230,7 @@ ps_update(struct ps *ps, struct ps_topic *t, const struct ps_props *in,
 		return res;
 	}
 	ps_topic_reconfigure(t, &p, now_ms, now_wall);
-	if (ps->ev.reconfigured != NULL)
-		ps->ev.reconfigured(ps->ev.arg, t);
+	EMIT(ps, reconfigured, t);
 	return PS_OK;
 }
 
@@ -253,8 +281,7 @@ ps_clear(struct ps *ps, struct ps_topic *t)
 	    -1))) != PS_OK)
 		return res;
 	ps_topic_clear_value(t);
-	if (ps->ev.emptied != NULL)
-		ps->ev.emptied(ps->ev.arg, t);
+	EMIT(ps, emptied, t);
 	return PS_OK;
 }
 

@@ -23,14 +23,20 @@ struct ps_events {
 	void	(*reconfigured)(void *arg, struct ps_topic *t);
 	/* Called before the topic is freed: subscriptions end. */
 	void	(*removing)(void *arg, struct ps_topic *t);
+	/* Memory was rebuilt from the store after a failed batch. */
+	void	(*reloaded)(void *arg);
 	void	*arg;
 };
+
+#define PS_LISTENERS_MAX	4
 
 struct ps {
 	struct ps_registry	 reg;
 	struct store		*store;
 	struct batch		*batch;
-	struct ps_events	 ev;
+	struct ps_events	 ev[PS_LISTENERS_MAX];
+	size_t			 nev;
+	int			 reloading;	/* removing: not a deletion */
 	uint64_t		*pending;	/* ids published in the batch */
 	size_t			 npending, cappending;
 };
@@ -38,6 +44,9 @@ struct ps {
 int		ps_init(struct ps *ps, struct store *store,
 		    const char *data_prefix, const struct ps_limits *lim);
 void		ps_free(struct ps *ps);
+/* Adds (or, by its arg, removes) a listener of events; -1 when full. */
+int		ps_listen(struct ps *ps, const struct ps_events *ev);
+void		ps_unlisten(struct ps *ps, void *arg);
 /* Joins a batch (group commit); -1 if it has no room. */
 int		ps_set_batch(struct ps *ps, struct batch *b);
 int		ps_in_batch(const struct ps *ps);

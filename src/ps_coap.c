@@ -628,10 +628,17 @@ ps_coap_reconfigure(struct ps_coap *pc, const struct config *c)
 struct ps_coap *
 ps_coap_new(struct ps *ps, const struct config *c, struct event_base *base)
 {
-	struct ps_coap *pc;
+	struct ps_coap		*pc;
+	struct ps_events	 ev = {
+		.published = on_published,
+		.emptied = on_emptied,
+		.reconfigured = on_reconfigured,
+		.removing = on_removing
+	};
 
 	if ((pc = calloc(1, sizeof(*pc))) == NULL)
 		return NULL;
+	ev.arg = pc;
 	pc->ps = ps;
 	pc->cf = (uint16_t)c->ps_content_format;
 	if ((pc->path = strdup(c->ps_path)) == NULL ||
@@ -643,11 +650,10 @@ ps_coap_new(struct ps *ps, const struct config *c, struct event_base *base)
 		return NULL;
 	}
 	ps_coap_reconfigure(pc, c);
-	ps->ev.published = on_published;
-	ps->ev.emptied = on_emptied;
-	ps->ev.reconfigured = on_reconfigured;
-	ps->ev.removing = on_removing;
-	ps->ev.arg = pc;
+	if (ps_listen(ps, &ev) == -1) {
+		ps_coap_free(pc);
+		return NULL;
+	}
 	return pc;
 }
 
@@ -662,10 +668,7 @@ ps_coap_free(struct ps_coap *pc)
 		obs_set_free(t->app);
 		t->app = NULL;
 	}
-	pc->ps->ev.published = NULL;
-	pc->ps->ev.emptied = NULL;
-	pc->ps->ev.reconfigured = NULL;
-	pc->ps->ev.removing = NULL;
+	ps_unlisten(pc->ps, pc);
 	cu_bodies_free(pc->bodies);
 	if (pc->timer)
 		event_free(pc->timer);

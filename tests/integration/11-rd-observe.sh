@@ -8,6 +8,8 @@ need_client
 pu=$(free_port)
 write_conf <<CONF
 listen coap://127.0.0.1:$pu
+# The directory alone: the broker stays out of it.
+ps-rd-base off
 CONF
 start_daemon
 U="coap://127.0.0.1:$pu"

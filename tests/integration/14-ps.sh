@@ -61,6 +61,13 @@ list=$(coap "$U/ps")
 list=$(coap "$U/ps?rt=core.ps.data")
 [ "$list" = '</ps/data/1>;rt="core.ps.data";obs' ] || fail "data links: $list"
 ok "the collection lists topics, and their data with ?rt=core.ps.data"
+look=$(coap "$U/rd-lookup/res?rt=core.ps.data")
+[ "$look" = "<$U/ps/data/1>;rt=\"core.ps.data\";obs" ] ||
+	fail "the directory does not find the topic's data: $look"
+look=$(coap "$U/rd-lookup/res?rt=core.ps.coll")
+case "$look" in "<$U/ps>;rt=\"core.ps core.ps.coll\""*) ;;
+*) fail "the directory does not find the collection: $look" ;; esac
+ok "the directory finds the topic-data and the collection"
 
 # --- half created: no data yet
 [ "$(coap_code "$U/ps/data/1")" = 4.04 ] || fail "a half-created topic was read"
@@ -138,6 +145,8 @@ ok "over max-subscribers a subscription is a plain 2.05 without Observe"
 [ "$(coap_code "$U/ps/1" -m delete)" = 2.02 ] || fail "topic deletion"
 [ "$(coap_code "$U/ps/1")" = 4.04 ] || fail "the topic is still there"
 [ "$(coap_code "$U/ps/data/1")" = 4.04 ] || fail "the data is still there"
+[ -z "$(coap "$U/rd-lookup/res?rt=core.ps.data")" ] ||
+	fail "a deleted topic is still in the directory"
 wait $sub $sub2
 sed 's/4\.04$//' "$TMP/sub.out" | tr ';' '\n' | grep . | sed 's/$/;/' \
 	> "$TMP/got"
@@ -181,6 +190,9 @@ start_daemon
 [ "$(coap "$U/ps/data/2")" = 41 ] || fail "the last value was lost in a restart"
 [ "$(coap "$U/ps")" = '</ps/2>;rt="core.ps.conf";ct=606' ] ||
 	fail "topics after restart: $(coap "$U/ps")"
+[ "$(coap "$U/rd-lookup/res?rt=core.ps.data")" = \
+    "<$U/ps/data/2>;rt=\"core.ps.data\";ct=0;obs" ] ||
+	fail "directory after restart: $(coap "$U/rd-lookup/res?rt=core.ps.data")"
 [ "$(coap_code "$U/ps/data/2" -m put -t 0 -e 42)" = 2.04 ] || fail "publish 42"
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null

@@ -12,10 +12,15 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "buf.h"
 #include "common.h"
 #include "log.h"
 #include "ps.h"
+#include "config.h"
 #include "ps_cbor.h"
+#include "ps_rd.h"
+#include "rd.h"
+#include "rd_lookup.h"
 #include "store.h"
 
 static char		 dir[64], db[128];
@@ -47,9 +52,13 @@ on_emptied(void *arg, struct ps_topic *t)
 static void
 hook(struct ps *p)
 {
-	p->ev.published = on_published;
-	p->ev.removing = on_removing;
-	p->ev.emptied = on_emptied;
+	struct ps_events ev = {
+		.published = on_published,
+		.emptied = on_emptied,
+		.removing = on_removing
+	};
+
+	ck_assert_int_eq(ps_listen(p, &ev), 0);
 }
 
 static void
@@ -477,6 +486,73 @@ START_TEST(group_commit)
 }
 END_TEST
 
+/* The resource lookup of the directory, as text. */
+static char *
+lookup(struct rd *rd, const char *query)
+{
+	struct rd_query	 q;
+	struct buf	 b;
+	const char	*err = NULL, *opts[1] = { query };
+	size_t		 lens[1] = { strlen(query) };
+
+	ck_assert_int_eq(rd_query_parse(opts, lens, 1, &q, &err), 0);
+	buf_init(&b, 65536);
+	ck_assert_int_ge(rd_lookup(&rd->reg, RD_LOOKUP_RES, &q, "/rd", &b), 0);
+	rd_query_free(&q);
+	return b.data ? buf_release(&b) : strdup("");
+}
+
+START_TEST(rd_discovery)
+{
+	const struct rd_limits	 rlim = { 100, 16, 0 };
+	struct config		*c;
+	struct ps_rd		*pr;
+	struct rd		 rd;
+	struct ps_topic		*t;
+	char			*base, *out;
+	const char		*text = "listen coap://0.0.0.0:5683\n";
+
+	ck_assert_ptr_nonnull(c = config_parse(text, strlen(text), "t", NULL));
+	ck_assert_ptr_nonnull(base = ps_rd_base(c));
+	ck_assert_str_eq(base, "coap://127.0.0.1:5683");
+	rd_init(&rd, st, &rlim);
+	ck_assert_ptr_nonnull(pr = ps_rd_new(&ps, &rd, base, c));
+	ck_assert_int_eq(ps_rd_sync(pr), 0);
+	out = lookup(&rd, "rt=core.ps.coll");
+	ck_assert_str_eq(out, "<coap://127.0.0.1:5683/ps>;"
+	    "rt=\"core.ps core.ps.coll\";ct=40");
+	free(out);
+
+	t = create("temp");
+	create("hum");
+	out = lookup(&rd, "rt=core.ps.data");
+	ck_assert_str_eq(out, "<coap://127.0.0.1:5683/ps/data/1>;"
+	    "rt=\"core.ps.data\";obs,<coap://127.0.0.1:5683/ps/data/2>;"
+	    "rt=\"core.ps.data\";obs");
+	free(out);
+	ck_assert_int_eq(ps_delete(&ps, t), PS_OK);
+	out = lookup(&rd, "rt=core.ps.data");
+	ck_assert_str_eq(out, "<coap://127.0.0.1:5683/ps/data/2>;"
+	    "rt=\"core.ps.data\";obs");
+	free(out);
+
+	/* A topic gone while the directory kept its entry: sync drops it. */
+	ps_unlisten(&ps, pr);
+	ck_assert_int_eq(ps_delete(&ps, ps_topic_find_name(&ps.reg, "hum")),
+	    PS_OK);
+	create("new");
+	ck_assert_int_eq(ps_rd_sync(pr), 0);
+	out = lookup(&rd, "rt=core.ps.data");
+	ck_assert_str_eq(out, "<coap://127.0.0.1:5683/ps/data/3>;"
+	    "rt=\"core.ps.data\";obs");
+	free(out);
+	ps_rd_free(pr);
+	rd_free(&rd);
+	free(base);
+	config_free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -493,6 +569,7 @@ main(void)
 	tcase_add_test(tc, restore_after_reopen);
 	tcase_add_test(tc, failed_write_changes_nothing);
 	tcase_add_test(tc, group_commit);
+	tcase_add_test(tc, rd_discovery);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
