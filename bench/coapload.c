@@ -17,6 +17,9 @@
  *       href      GET /rd-lookup/res?href=coap://[2001:db8::1]/s/I
  *       page      GET /rd-lookup/res?count=10 (first page of a broad one)
  *       wk        GET /.well-known/core
+ *       topic     POST /ps, {0: "bench-I", 2: "core.ps.data"} in CBOR,
+ *                 I = FIRST, FIRST+1, ...
+ *       publish   PUT /ps/data/I, I random in [FIRST, FIRST+KEYS)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -112,6 +115,35 @@ build(uint8_t *out, const char *mode, uint32_t slot, uint16_t mid,
 	}
 	if (strcmp(mode, "wk") == 0)
 		return o + path(out + o, &last, ".well-known", "core");
+	if (strcmp(mode, "topic") == 0) {
+		uint8_t cf[2] = { 606 >> 8, 606 & 0xff };
+		int n = snprintf(q, sizeof(q), "bench-%lu", i);
+
+		out[1] = 0x02;
+		o += path(out + o, &last, "ps", NULL);
+		o += opt(out + o, &last, 12, (const char *)cf, 2);
+		out[o++] = 0xff;
+		out[o++] = 0xa2;
+		out[o++] = 0x00;
+		out[o++] = (uint8_t)(0x60 + n);
+		memcpy(out + o, q, (size_t)n);
+		o += (size_t)n;
+		out[o++] = 0x02;
+		out[o++] = 0x6c;
+		memcpy(out + o, "core.ps.data", 12);
+		return o + 12;
+	}
+	if (strcmp(mode, "publish") == 0) {
+		int n = snprintf(q, sizeof(q), "%lu", i);
+
+		out[1] = 0x03;
+		o += path(out + o, &last, "ps", "data");
+		o += opt(out + o, &last, 11, q, (size_t)n);
+		o += opt(out + o, &last, 12, "", 0);
+		out[o++] = 0xff;
+		memcpy(out + o, q, (size_t)n);
+		return o + (size_t)n;
+	}
 	o += path(out + o, &last, "rd-lookup",
 	    strcmp(mode, "ep") == 0 ? "ep" : "res");
 	if (strcmp(mode, "ep") == 0)
@@ -230,7 +262,8 @@ main(int argc, char **argv)
 			if (slots[s].sent_ns != 0)
 				break;	/* the ring is full of slow ones */
 			rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
-			item = strcmp(mode, "register") == 0 ? first + sent :
+			item = strcmp(mode, "register") == 0 ||
+			    strcmp(mode, "topic") == 0 ? first + sent :
 			    first + rng % keys;
 			len = build(pkt, mode, s, mid++, item);
 			slots[s].sock = (int)(sent % (unsigned long)nsock);

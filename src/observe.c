@@ -37,6 +37,7 @@ struct obs {
 	int			 ending;	/* last notification sent */
 	uint64_t		 last_con_ms;
 	uint32_t		 nons;
+	uint32_t		 phase;		/* spreads the CONs of a set */
 	UT_hash_handle		 hh;
 };
 
@@ -163,6 +164,7 @@ obs_add(struct obs_set *set, coap_session_t *ses, const coap_pdu_t *req,
 	o->app = app;
 	o->set = set;
 	o->last_con_ms = cu_now_ms();
+	o->phase = (uint32_t)(set->count % OBS_NON_MAX);
 	HASH_ADD(hh, all, key, sizeof(o->key), o);
 	TAILQ_INSERT_TAIL(&set->list, o, entry);
 	set->count++;
@@ -185,18 +187,36 @@ obs_remove_request(struct obs_set *set, coap_session_t *ses,
 		obs_free(set, o);
 }
 
-void
-obs_foreach(struct obs_set *set, void (*fn)(struct obs *, void *), void *arg)
+/* Every observer, or (quiet_ms > 0) those with no CON for that long. */
+static void
+obs_foreach_if(struct obs_set *set, uint64_t now, uint64_t quiet_ms,
+    void (*fn)(struct obs *, void *), void *arg)
 {
 	struct obs *o, *next;
 
 	for (o = TAILQ_FIRST(&set->list); o != NULL; o = next) {
 		next = TAILQ_NEXT(o, entry);
-		if (!o->ending)
+		if (!o->ending && (quiet_ms == 0 ||
+		    now - o->last_con_ms >= quiet_ms))
 			fn(o, arg);
 		if (o->ending)
 			obs_free(set, o);
 	}
+}
+
+void
+obs_foreach(struct obs_set *set, void (*fn)(struct obs *, void *), void *arg)
+{
+	obs_foreach_if(set, 0, 0, fn, arg);
+}
+
+void
+obs_foreach_due(struct obs_set *set, uint32_t con_every_s,
+    void (*fn)(struct obs *, void *), void *arg)
+{
+	uint64_t now = cu_now_ms();
+
+	obs_foreach_if(set, now, (uint64_t)con_every_s * 1000, fn, arg);
 }
 
 /* Block2 size exponent for the largest block that fits the session. */
@@ -224,7 +244,12 @@ confirmable(struct obs *o, unsigned int code, uint32_t con_every_s)
 		o->nons++;
 		return 0;
 	}
-	if (o->nons + 1 >= OBS_NON_MAX ||
+	/*
+	 * Each observer has its turn in a run of OBS_NON_MAX, so that the
+	 * acknowledgements of a large set do not all arrive at once.
+	 */
+	if ((o->nons + 1 >= OBS_NON_MAX &&
+	    (o->nons + o->phase) % OBS_NON_MAX == 0) ||
 	    now - o->last_con_ms >= (uint64_t)con_every_s * 1000) {
 		o->nons = 0;
 		o->last_con_ms = now;

@@ -44,6 +44,13 @@ void		*obs_app(const struct obs *o);
 void		 obs_foreach(struct obs_set *set,
 		    void (*fn)(struct obs *, void *), void *arg);
 /*
+ * Calls fn for every observer that has had no confirmable notification
+ * for con_every_s seconds (RFC 7641 section 4.5: the server checks that
+ * the client is still interested).
+ */
+void		 obs_foreach_due(struct obs_set *set, uint32_t con_every_s,
+		    void (*fn)(struct obs *, void *), void *arg);
+/*
  * Sends a notification. A code other than 2.05 ends the observation
  * (RFC 7641 section 3.2) after it is sent.
  */

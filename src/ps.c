@@ -229,7 +229,7 @@ ps_update(struct ps *ps, struct ps_topic *t, const struct ps_props *in,
 		ps_props_clear(&p);
 		return res;
 	}
-	ps_topic_reconfigure(t, &p, now_ms, now_wall);
+	ps_topic_reconfigure(&ps->reg, t, &p, now_ms, now_wall);
 	EMIT(ps, reconfigured, t);
 	return PS_OK;
 }
@@ -289,19 +289,20 @@ enum ps_result
 ps_set_lifetime(struct ps *ps, struct ps_topic *t, uint32_t lifetime,
     uint64_t now_ms, int64_t now_wall)
 {
+	uint32_t	present = t->props.present, old_lifetime = t->lifetime;
+	int64_t		expires = t->props.expires;
+	uint64_t	deadline = t->deadline;
 	enum ps_result	res;
-	struct ps_props	saved;
 
-	if (ps_props_copy(&saved, &t->props) == -1)
-		return PS_EFAIL;
-	ps_topic_set_lifetime(t, lifetime, now_ms, now_wall);
+	ps_topic_set_lifetime(&ps->reg, t, lifetime, now_ms, now_wall);
 	if ((res = enter(ps)) != PS_OK ||
 	    (res = save_config(ps, t->id, &t->props, lifetime)) != PS_OK) {
 		/* Not durable: the old expiry stands. */
-		t->props.present = saved.present;
-		t->props.expires = saved.expires;
+		t->props.present = present;
+		t->props.expires = expires;
+		t->lifetime = old_lifetime;
+		ps_topic_set_deadline(&ps->reg, t, deadline);
 	}
-	ps_props_clear(&saved);
 	return res;
 }
 
@@ -318,7 +319,8 @@ ps_expire(struct ps *ps, uint64_t now_ms)
 			    due[i]->props.name);
 			if (ps_delete(ps, due[i]) != PS_OK) {
 				/* Try again later rather than spin now. */
-				due[i]->deadline = now_ms + 1000;
+				ps_topic_set_deadline(&ps->reg, due[i],
+				    now_ms + 1000);
 			}
 		}
 	} while (n == EXPIRE_BATCH);

@@ -29,6 +29,8 @@ struct ps_coap {
 	struct ps		*ps;
 	struct cu_bodies	*bodies;
 	struct event		*timer;
+	struct event		*check;		/* observer-check */
+	uint32_t		 check_s;	/* its period */
 	char			*path, *data_path;
 	uint16_t		 cf;		/* core-pubsub+cbor */
 	size_t			 max_response;
@@ -479,6 +481,55 @@ data_publish(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
 	}
 }
 
+/*
+ * observer-check: a confirmable notification to every subscriber at
+ * least that often, even with nothing published, so that one that went
+ * away is found out. The check runs at a quarter of the shortest period
+ * among the topics with subscribers.
+ */
+static uint32_t
+check_period(uint32_t obs_check)
+{
+	uint32_t p = obs_check / 4;
+
+	return p < 1 ? 1 : p;
+}
+
+static void
+arm_check(struct ps_coap *pc, uint32_t obs_check)
+{
+	struct timeval	tv = { 0, 0 };
+	uint32_t	p = check_period(obs_check);
+
+	if (evtimer_pending(pc->check, NULL) && pc->check_s <= p)
+		return;
+	pc->check_s = p;
+	tv.tv_sec = p;
+	evtimer_add(pc->check, &tv);
+}
+
+static void
+on_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct ps_coap	*pc = arg;
+	struct ps_topic	*t;
+	uint32_t	 shortest = 0;
+
+	(void)fd;
+	(void)what;
+	for (t = pc->ps->reg.by_id; t != NULL; t = t->hh_id.next) {
+		if (t->app == NULL || obs_set_count(t->app) == 0)
+			continue;
+		if (t->full)
+			obs_foreach_due(t->app, t->props.obs_check,
+			    notify_one, t);
+		if (shortest == 0 || t->props.obs_check < shortest)
+			shortest = t->props.obs_check;
+	}
+	if (shortest != 0)
+		arm_check(pc, shortest);
+}
+
 void
 ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp,
@@ -488,7 +539,6 @@ ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 	struct obs_set		*set;
 	uint8_t			*copy;
 
-	(void)pc;
 	if (ob == OBS_DEREGISTER && t->app != NULL)
 		obs_remove_request(t->app, ses, req);
 	if (!t->full) {
@@ -497,9 +547,11 @@ ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 	}
 	/* At max-subscribers: served without Observe (RFC 7641 4.1). */
 	if (ob == OBS_REGISTER && (set = subscribers(t, 1)) != NULL &&
-	    obs_add(set, ses, req, resp, NULL) != NULL)
+	    obs_add(set, ses, req, resp, NULL) != NULL) {
 		log_debug("ps", "subscription to \"%s\" by %s", t->props.name,
 		    listen_session_principal(ses)->name);
+		arm_check(pc, t->props.obs_check);
+	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	if ((copy = malloc(t->value_len ? t->value_len : 1)) == NULL) {
 		cu_respond(resp, 500, NULL);
@@ -645,6 +697,7 @@ ps_coap_new(struct ps *ps, const struct config *c, struct event_base *base)
 	    (pc->data_path = strdup(c->ps_data_path)) == NULL ||
 	    (pc->bodies = cu_bodies_new(c->max_payload)) == NULL ||
 	    (pc->timer = evtimer_new(base, on_timer, pc)) == NULL ||
+	    (pc->check = evtimer_new(base, on_check, pc)) == NULL ||
 	    event_priority_set(pc->timer, LOOP_PRIO_HIGH) == -1) {
 		ps_coap_free(pc);
 		return NULL;
@@ -672,6 +725,8 @@ ps_coap_free(struct ps_coap *pc)
 	cu_bodies_free(pc->bodies);
 	if (pc->timer)
 		event_free(pc->timer);
+	if (pc->check)
+		event_free(pc->check);
 	free(pc->path);
 	free(pc->data_path);
 	free(pc);

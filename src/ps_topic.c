@@ -200,6 +200,37 @@ deadline_of(const struct ps_props *p, uint64_t now_ms, int64_t now_wall)
 	return now_ms + (uint64_t)(p->expires - now_wall) * 1000;
 }
 
+void
+ps_topic_set_deadline(struct ps_registry *r, struct ps_topic *t,
+    uint64_t deadline)
+{
+	uint64_t old = t->deadline;
+
+	if (old == 0 && deadline != 0) {
+		t->tprev = NULL;
+		t->tnext = r->timed;
+		if (r->timed != NULL)
+			r->timed->tprev = t;
+		r->timed = t;
+	} else if (old != 0 && deadline == 0) {
+		if (t->tprev != NULL)
+			t->tprev->tnext = t->tnext;
+		else
+			r->timed = t->tnext;
+		if (t->tnext != NULL)
+			t->tnext->tprev = t->tprev;
+		t->tprev = t->tnext = NULL;
+	}
+	t->deadline = deadline;
+	/* The cache stays right unless the earliest one moved later. */
+	if (!r->next_valid)
+		return;
+	if (deadline != 0 && deadline < r->next)
+		r->next = deadline;
+	else if (old != 0 && old == r->next && deadline != old)
+		r->next_valid = 0;
+}
+
 struct ps_topic *
 ps_topic_insert(struct ps_registry *r, uint64_t id, struct ps_props *props,
     uint64_t now_ms, int64_t now_wall)
@@ -218,7 +249,7 @@ ps_topic_insert(struct ps_registry *r, uint64_t id, struct ps_props *props,
 	}
 	t->props = *props;
 	memset(props, 0, sizeof(*props));
-	t->deadline = deadline_of(&t->props, now_ms, now_wall);
+	ps_topic_set_deadline(r, t, deadline_of(&t->props, now_ms, now_wall));
 	HASH_ADD(hh_id, r->by_id, id, sizeof(t->id), t);
 	HASH_ADD_KEYPTR(hh_name, r->by_name, t->props.name,
 	    strlen(t->props.name), t);
@@ -297,8 +328,8 @@ ps_topic_updated(const struct ps_registry *r, const struct ps_topic *t,
 }
 
 void
-ps_topic_reconfigure(struct ps_topic *t, struct ps_props *p, uint64_t now_ms,
-    int64_t now_wall)
+ps_topic_reconfigure(struct ps_registry *r, struct ps_topic *t,
+    struct ps_props *p, uint64_t now_ms, int64_t now_wall)
 {
 	/* name and data are immutable and key the tables: t keeps its own. */
 	free(p->name);
@@ -310,12 +341,14 @@ ps_topic_reconfigure(struct ps_topic *t, struct ps_props *p, uint64_t now_ms,
 	t->props = *p;
 	memset(p, 0, sizeof(*p));
 	if (t->lifetime == 0)
-		t->deadline = deadline_of(&t->props, now_ms, now_wall);
+		ps_topic_set_deadline(r, t, deadline_of(&t->props, now_ms,
+		    now_wall));
 }
 
 void
 ps_topic_remove(struct ps_registry *r, struct ps_topic *t)
 {
+	ps_topic_set_deadline(r, t, 0);
 	HASH_DELETE(hh_id, r->by_id, t);
 	HASH_DELETE(hh_name, r->by_name, t);
 	HASH_DELETE(hh_data, r->by_data, t);
@@ -387,18 +420,18 @@ ps_topic_clear_value(struct ps_topic *t)
 }
 
 void
-ps_topic_set_lifetime(struct ps_topic *t, uint32_t lifetime, uint64_t now_ms,
-    int64_t now_wall)
+ps_topic_set_lifetime(struct ps_registry *r, struct ps_topic *t,
+    uint32_t lifetime, uint64_t now_ms, int64_t now_wall)
 {
 	t->lifetime = lifetime;
 	if (lifetime == 0) {
 		t->props.present &= ~PS_P_EXPIRES;
-		t->deadline = 0;
+		ps_topic_set_deadline(r, t, 0);
 		return;
 	}
 	t->props.expires = now_wall + lifetime;
 	t->props.present |= PS_P_EXPIRES;
-	t->deadline = now_ms + (uint64_t)lifetime * 1000;
+	ps_topic_set_deadline(r, t, now_ms + (uint64_t)lifetime * 1000);
 }
 
 static int
@@ -429,19 +462,20 @@ ps_topic_matches(const struct ps_topic *t, const struct ps_props *f)
 	    !f->volatile_ == !p->volatile_);
 }
 
-/*
- * Topics with a lifetime are few next to publishes, and expiry is rare:
- * a scan here costs less than keeping a heap in step with every update.
- */
 uint64_t
-ps_registry_next_deadline(const struct ps_registry *r)
+ps_registry_next_deadline(const struct ps_registry *cr)
 {
+	struct ps_registry	*r = (struct ps_registry *)(uintptr_t)cr;
 	const struct ps_topic	*t;
 	uint64_t		 next = 0;
 
-	for (t = r->by_id; t != NULL; t = t->hh_id.next)
-		if (t->deadline && (next == 0 || t->deadline < next))
+	if (r->next_valid)
+		return r->next;
+	for (t = r->timed; t != NULL; t = t->tnext)
+		if (next == 0 || t->deadline < next)
 			next = t->deadline;
+	r->next = next;
+	r->next_valid = next != 0;
 	return next;
 }
 
@@ -452,8 +486,8 @@ ps_registry_due(const struct ps_registry *r, uint64_t now_ms,
 	struct ps_topic	*t;
 	size_t		 n = 0;
 
-	for (t = r->by_id; t != NULL && n < max; t = t->hh_id.next)
-		if (t->deadline && t->deadline <= now_ms)
+	for (t = r->timed; t != NULL && n < max; t = t->tnext)
+		if (t->deadline <= now_ms)
 			out[n++] = t;
 	return n;
 }

@@ -32,6 +32,7 @@ struct ps_topic {
 	double		 tokens;	/* publish rate bucket */
 	uint64_t	 tokens_ms;
 	void		*app;		/* the front ends' state (observers) */
+	struct ps_topic	*tprev, *tnext;	/* topics with a deadline */
 	UT_hash_handle	 hh_id, hh_name, hh_data;
 };
 
@@ -49,6 +50,13 @@ struct ps_registry {
 	char		*data_prefix;	/* "/ps/data": where data paths go */
 	char		*legacy_prefix;	/* "/pubsub", or NULL: legacy paths */
 	struct ps_limits lim;
+	/*
+	 * Topics with a deadline are few next to all, and publishes renew
+	 * legacy lifetimes often: a list of them, and the earliest cached.
+	 */
+	struct ps_topic	*timed;
+	uint64_t	 next;
+	int		 next_valid;
 };
 
 enum ps_result {
@@ -102,8 +110,11 @@ enum ps_result	 ps_topic_updated(const struct ps_registry *r,
 		    int partial, int64_t now_wall, struct ps_props *out,
 		    const char **why);
 /* Swaps in a new configuration (taken) and recomputes the deadline. */
-void		 ps_topic_reconfigure(struct ps_topic *t, struct ps_props *p,
-		    uint64_t now_ms, int64_t now_wall);
+void		 ps_topic_reconfigure(struct ps_registry *r, struct ps_topic *t,
+		    struct ps_props *p, uint64_t now_ms, int64_t now_wall);
+/* Moves t's deadline (0: none). */
+void		 ps_topic_set_deadline(struct ps_registry *r, struct ps_topic *t,
+		    uint64_t deadline);
 void		 ps_topic_remove(struct ps_registry *r, struct ps_topic *t);
 
 /* Whether a publish of len bytes in format cf (-1: none) may be taken. */
@@ -122,8 +133,8 @@ int		 ps_topic_set_value(struct ps_topic *t, const uint8_t *v,
 /* Back to half created. */
 void		 ps_topic_clear_value(struct ps_topic *t);
 /* Legacy lifetimes: the topic expires lifetime s after now. */
-void		 ps_topic_set_lifetime(struct ps_topic *t, uint32_t lifetime,
-		    uint64_t now_ms, int64_t now_wall);
+void		 ps_topic_set_lifetime(struct ps_registry *r, struct ps_topic *t,
+		    uint32_t lifetime, uint64_t now_ms, int64_t now_wall);
 
 /* Whether t has every property of filter, with the same value. */
 int		 ps_topic_matches(const struct ps_topic *t,

@@ -83,6 +83,7 @@ ok "a half-created topic answers 4.04 to reads and subscriptions"
 [ "$(coap "$U/ps/data/1")" = 'v21;' ] || fail "the last value was not read back"
 "$COAP_CLIENT" -B 8 -s 6 "$U/ps/data/1" > "$TMP/sub.out" 2>&1 &
 sub=$!
+sleep 0.3	# sub2 must be the newer subscription (evicted first below)
 "$COAP_CLIENT" -B 8 -s 6 -v 7 "$U/ps/data/1" > "$TMP/sub2.out" 2>&1 &
 sub2=$!
 sleep 0.5
@@ -140,6 +141,19 @@ echo "$trace" | grep 'c:2.05' | grep -q 'Observe' &&
 	fail "a subscriber over max-subscribers got Observe: $trace"
 echo "$trace" | grep -q 'c:2.05' || fail "no 2.05 over max-subscribers: $trace"
 ok "over max-subscribers a subscription is a plain 2.05 without Observe"
+# Lowering it ends the newest subscription (sub2) with 4.04.
+hex a1 06 01 > "$TMP/max1.cbor"
+[ "$(coap_code "$U/ps/1" -m ipatch -t 606 -f "$TMP/max1.cbor")" = 2.04 ] ||
+	fail "iPATCH max-subscribers 1"
+sleep 0.3
+grep -q 'c:4.04' "$TMP/sub2.out" ||
+	fail "lowering max-subscribers evicted nobody: $(cat "$TMP/sub2.out")"
+[ "$(coap_code "$U/ps/data/1" -m put -t 0 -e 'last;')" = 2.04 ] ||
+	fail "publish after eviction"
+echo 'last;' >> "$TMP/want"
+sleep 0.3
+grep -q 'last;' "$TMP/sub2.out" && fail "an evicted subscriber was notified"
+ok "lowering max-subscribers ends the newest subscriptions with 4.04"
 
 # --- deleting the topic ends the subscriptions with 4.04
 [ "$(coap_code "$U/ps/1" -m delete)" = 2.02 ] || fail "topic deletion"
@@ -152,7 +166,7 @@ sed 's/4\.04$//' "$TMP/sub.out" | tr ';' '\n' | grep . | sed 's/$/;/' \
 	> "$TMP/got"
 diff -u "$TMP/want" "$TMP/got" || fail "the subscriber's values differ"
 ok "a subscriber receives each published value in order"
-grep -q 'c:4.04' "$TMP/sub2.out" || fail "no final 4.04: $(cat "$TMP/sub2.out")"
+grep -q '4.04' "$TMP/sub.out" || fail "no final 4.04: $(cat "$TMP/sub.out")"
 ok "deleting the topic ends its subscriptions with 4.04"
 
 # --- DELETE on topic-data: back to half created
@@ -185,6 +199,15 @@ ok "a topic is deleted when its expiration-date passes"
 
 # --- persistence: restart, then kill -9
 [ "$(coap_code "$U/ps/data/2" -m put -t 0 -e 41)" = 2.01 ] || fail "publish 41"
+
+# --- observer-check: confirmable notifications with nothing published
+hex a1 07 02 > "$TMP/check.cbor"
+[ "$(coap_code "$U/ps/2" -m ipatch -t 606 -f "$TMP/check.cbor")" = 2.04 ] ||
+	fail "iPATCH observer-check"
+coap_trace "$U/ps/data/2" -s 7 -B 9 > "$TMP/check.out"
+n=$(grep -c 't:CON c:2.05' "$TMP/check.out" || true)
+[ "$n" -ge 2 ] || fail "$n confirmable notifications in 7 s with observer-check 2"
+ok "observer-check: a confirmable notification at least that often"
 stop_daemon 30
 start_daemon
 [ "$(coap "$U/ps/data/2")" = 41 ] || fail "the last value was lost in a restart"

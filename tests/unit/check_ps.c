@@ -356,6 +356,33 @@ START_TEST(expiration)
 	ck_assert_uint_eq(ps_registry_next_deadline(&ps.reg), now_ms + 5000);
 	ck_assert_int_eq(ps_set_lifetime(&ps, t, 0, now_ms, now_wall), PS_OK);
 	ck_assert_uint_eq(ps_registry_next_deadline(&ps.reg), 0);
+
+	/* The earliest deadline follows renewals, removals and additions. */
+	{
+		struct ps_topic *a = create("a"), *b = create("b");
+
+		ck_assert_int_eq(ps_set_lifetime(&ps, a, 5, now_ms, now_wall),
+		    PS_OK);
+		ck_assert_int_eq(ps_set_lifetime(&ps, b, 8, now_ms, now_wall),
+		    PS_OK);
+		ck_assert_uint_eq(ps_registry_next_deadline(&ps.reg),
+		    now_ms + 5000);
+		ck_assert_int_eq(ps_set_lifetime(&ps, a, 10, now_ms, now_wall),
+		    PS_OK);
+		ck_assert_uint_eq(ps_registry_next_deadline(&ps.reg),
+		    now_ms + 8000);
+		ck_assert_int_eq(ps_set_lifetime(&ps, t, 2, now_ms, now_wall),
+		    PS_OK);
+		ck_assert_uint_eq(ps_registry_next_deadline(&ps.reg),
+		    now_ms + 2000);
+		ck_assert_int_eq(ps_delete(&ps, t), PS_OK);
+		ck_assert_uint_eq(ps_registry_next_deadline(&ps.reg),
+		    now_ms + 8000);
+		ck_assert_uint_eq(ps_expire(&ps, now_ms + 8000), now_ms + 10000);
+		ck_assert_ptr_null(ps_topic_find_name(&ps.reg, "b"));
+		ck_assert_uint_eq(ps_expire(&ps, now_ms + 10000), 0);
+		ck_assert_uint_eq(ps.reg.count, 0);
+	}
 }
 END_TEST
 
