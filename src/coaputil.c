@@ -1,5 +1,7 @@
 #include "ac_config.h"
 
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "coaputil.h"
+#include "log.h"
 
 uint64_t
 cu_now_ms(void)
@@ -123,6 +126,29 @@ cu_add_location(coap_pdu_t *resp, const char *path, uint64_t id)
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)id);
 	coap_add_option(resp, COAP_OPTION_LOCATION_PATH, strlen(num),
 	    (const uint8_t *)num);
+}
+
+coap_resource_t *
+cu_resource(coap_context_t *ctx, const char *path, const char *rt,
+    void *userdata)
+{
+	coap_str_const_t	*p = coap_new_str_const((const uint8_t *)path + 1,
+				    strlen(path) - 1);
+	coap_resource_t		*r;
+
+	if (p == NULL ||
+	    (r = coap_resource_init(p, COAP_RESOURCE_FLAGS_RELEASE_URI)) ==
+	    NULL) {
+		coap_delete_str_const(p);
+		log_warnx("coap", "%s: out of memory, not served", path);
+		return NULL;
+	}
+	coap_resource_set_userdata(r, userdata);
+	coap_add_attr(r, coap_make_str_const("rt"), coap_make_str_const(rt), 0);
+	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const("40"),
+	    0);
+	coap_add_resource(ctx, r);
+	return r;
 }
 
 #define PARTIALS_MAX	64
@@ -255,40 +281,45 @@ cu_body_get(struct cu_bodies *b, coap_session_t *ses, const coap_pdu_t *req,
 #define DEFER_TOKEN_MAX	8
 
 struct deferred {
-	coap_session_t	*ses;		/* referenced */
-	uint8_t		 tok[DEFER_TOKEN_MAX];
-	size_t		 toklen;
-	unsigned int	 code;		/* when the batch commits */
-	uint64_t	 id;
+	TAILQ_ENTRY(deferred)	 entry;
+	coap_session_t		*ses;		/* referenced */
+	uint8_t			 tok[DEFER_TOKEN_MAX];
+	size_t			 toklen;
+	int			 con;		/* the request was confirmable */
+	unsigned int		 code;		/* when the batch commits */
+	uint64_t		 id;
+	cu_fill_fn		 fill;
+	void			*arg;
 };
 
-struct outcome {
-	unsigned int	 code;
-	uint64_t	 id;
-};
+/* Few at a time (a batch's worth): a list is enough. */
+static TAILQ_HEAD(, deferred) held = TAILQ_HEAD_INITIALIZER(held);
 
 static void
 on_committed(void *arg, enum store_write w)
 {
 	struct deferred	*d = arg;
-	coap_bin_const_t tok = { d->toklen, d->tok };
-	coap_async_t	*a = coap_find_async(d->ses, tok);
-	struct outcome	*o;
+	coap_pdu_t	*pdu;
+	unsigned int	 code = w == STORE_WRITE_OK ? d->code :
+			    w == STORE_WRITE_BUSY ? 503 : 500;
 
-	if (a != NULL && (o = calloc(1, sizeof(*o))) != NULL) {
-		o->code = w == STORE_WRITE_OK ? d->code :
-		    w == STORE_WRITE_BUSY ? 503 : 500;
-		o->id = d->id;
-		coap_async_set_app_data(a, o);
-		coap_async_trigger(a);
-	}
+	TAILQ_REMOVE(&held, d, entry);
+	pdu = coap_pdu_init(d->con ? COAP_MESSAGE_CON : COAP_MESSAGE_NON, 0,
+	    coap_new_message_id(d->ses), coap_session_max_pdu_size(d->ses));
+	if (pdu != NULL && coap_add_token(pdu, d->toklen, d->tok)) {
+		d->fill(d->arg, pdu, code, d->id);
+		/* coap_send() takes the PDU, sent or not. */
+		if (coap_send(d->ses, pdu) == COAP_INVALID_MID)
+			log_debug("coap", "a separate response was not sent");
+	} else
+		coap_delete_pdu(pdu);
 	coap_session_release(d->ses);
 	free(d);
 }
 
 int
 cu_defer(struct batch *b, coap_session_t *ses, const coap_pdu_t *req,
-    unsigned int code, uint64_t id)
+    unsigned int code, uint64_t id, cu_fill_fn fill, void *arg)
 {
 	coap_bin_const_t	 tok = coap_pdu_get_token(req);
 	struct deferred		*d;
@@ -299,15 +330,17 @@ cu_defer(struct batch *b, coap_session_t *ses, const coap_pdu_t *req,
 	    (d = calloc(1, sizeof(*d))) != NULL) {
 		memcpy(d->tok, tok.s, tok.length);
 		d->toklen = tok.length;
+		d->con = coap_pdu_get_type(req) == COAP_MESSAGE_CON;
 		d->code = code;
 		d->id = id;
-		if (coap_register_async(ses, req, 0) != NULL) {
-			d->ses = coap_session_reference(ses);
-			if (batch_after_commit(b, on_committed, d) == 0)
-				return 1;
-			coap_session_release(d->ses);
-			coap_free_async(ses, coap_find_async(ses, tok));
-		}
+		d->fill = fill;
+		d->arg = arg;
+		d->ses = coap_session_reference(ses);
+		TAILQ_INSERT_TAIL(&held, d, entry);
+		if (batch_after_commit(b, on_committed, d) == 0)
+			return 1;
+		TAILQ_REMOVE(&held, d, entry);
+		coap_session_release(d->ses);
 		free(d);
 	}
 	/* Cannot wait: commit now, and answer with what it gives. */
@@ -316,22 +349,14 @@ cu_defer(struct batch *b, coap_session_t *ses, const coap_pdu_t *req,
 }
 
 int
-cu_deferred(coap_session_t *ses, const coap_pdu_t *req, unsigned int *code,
-    uint64_t *id)
+cu_held(const coap_session_t *ses, const coap_pdu_t *req)
 {
-	coap_async_t	*a = coap_find_async(ses, coap_pdu_get_token(req));
-	struct outcome	*o;
+	coap_bin_const_t	 tok = coap_pdu_get_token(req);
+	struct deferred		*d;
 
-	if (a == NULL)
-		return 0;
-	if ((o = coap_async_get_app_data(a)) == NULL) {
-		*code = 500;
-		*id = 0;
-		return 1;
-	}
-	coap_async_set_app_data(a, NULL);
-	*code = o->code;
-	*id = o->id;
-	free(o);
-	return 1;
+	TAILQ_FOREACH(d, &held, entry)
+		if (d->ses == ses && d->toklen == tok.length &&
+		    memcmp(d->tok, tok.s, tok.length) == 0)
+			return 1;
+	return 0;
 }

@@ -45,6 +45,14 @@ void		 cu_add_uint_option(coap_pdu_t *pdu, coap_option_num_t num,
 void		 cu_add_location(coap_pdu_t *resp, const char *path,
 		    uint64_t id);
 
+/*
+ * A resource at path ("/a/b") on ctx, with userdata, an rt attribute
+ * (quoted as given) and ct=40, added to ctx; the caller registers its
+ * handlers. NULL (logged) when out of memory.
+ */
+coap_resource_t	*cu_resource(coap_context_t *ctx, const char *path,
+		    const char *rt, void *userdata);
+
 /* Request bodies in blocks, one in progress per session. */
 struct cu_bodies;
 struct cu_partial;
@@ -68,15 +76,22 @@ enum cu_body	 cu_body_get(struct cu_bodies *b, coap_session_t *ses,
 void		 cu_body_release(struct cu_partial *p);
 
 /*
- * Group commit: after a change, hold the request (as a libcoap async)
- * until the batch is durable; libcoap then calls the handler again, and
- * cu_deferred() gives it the outcome. cu_defer() returns 1 when held, 0
- * to answer now, -1 when the store failed (answer 5.03).
+ * Group commit: after a change, the answer waits until the batch is
+ * durable. The handler then leaves its response empty (libcoap sends an
+ * empty ACK to a confirmable request), and fill() writes the separate
+ * response when the batch ends, with the code the outcome gives (503 or
+ * 500 when it failed). cu_defer() returns 1 when held, 0 to answer now,
+ * -1 when the store failed (answer 5.03).
  */
+typedef void	(*cu_fill_fn)(void *arg, coap_pdu_t *resp, unsigned int code,
+		    uint64_t id);
 int		 cu_defer(struct batch *b, coap_session_t *ses,
-		    const coap_pdu_t *req, unsigned int code, uint64_t id);
-/* 1 with *code and *id when req is a held request coming back. */
-int		 cu_deferred(coap_session_t *ses, const coap_pdu_t *req,
-		    unsigned int *code, uint64_t *id);
+		    const coap_pdu_t *req, unsigned int code, uint64_t id,
+		    cu_fill_fn fill, void *arg);
+/*
+ * Whether req repeats a request still held (a retransmission): it is
+ * answered with the held one, so the handler leaves its response empty.
+ */
+int		 cu_held(const coap_session_t *ses, const coap_pdu_t *req);
 
 #endif

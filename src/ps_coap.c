@@ -143,8 +143,10 @@ respond_cbor(coap_pdu_t *resp, unsigned int code, uint16_t cf,
 
 /* The answer to a change, now or when its batch is durable. */
 static void
-answer(struct ps_coap *pc, coap_pdu_t *resp, unsigned int code, uint64_t id)
+answer(void *arg, coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
+	struct ps_coap *pc = arg;
+
 	struct ps_topic *t = ps_topic_find(&pc->ps->reg, id);
 
 	if (code == 503) {
@@ -167,7 +169,8 @@ static void
 answer_change(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
     coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
-	switch (cu_defer(pc->ps->batch, ses, req, code, id)) {
+	switch (cu_defer(pc->ps->batch, ses, req, code, id, answer,
+	    pc)) {
 	case 1:
 		return;
 	case -1:
@@ -175,19 +178,6 @@ answer_change(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
 		break;
 	}
 	answer(pc, resp, code, id);
-}
-
-static int
-deferred_answer(struct ps_coap *pc, coap_session_t *ses,
-    const coap_pdu_t *req, coap_pdu_t *resp)
-{
-	unsigned int	code;
-	uint64_t	id;
-
-	if (!cu_deferred(ses, req, &code, &id))
-		return 0;
-	answer(pc, resp, code, id);
-	return 1;
 }
 
 /*
@@ -320,7 +310,7 @@ hnd_coll_post(coap_resource_t *res, coap_session_t *ses,
 	enum ps_result	 r;
 
 	(void)qs;
-	if (deferred_answer(pc, ses, req, resp) ||
+	if (cu_held(ses, req) ||
 	    get_props(pc, ses, req, resp, &in) == -1)
 		return;
 	r = ps_create(pc->ps, &in, cu_now_ms(), (int64_t)time(NULL), &t,
@@ -415,7 +405,7 @@ hnd_topic(void *arg, coap_resource_t *res, coap_session_t *ses,
 
 	(void)res;
 	(void)qs;
-	if (deferred_answer(pc, ses, req, resp))
+	if (cu_held(ses, req))
 		return;
 	if ((t = topic_of(pc, path)) == NULL) {
 		cu_respond(resp, 404, NULL);
@@ -576,7 +566,7 @@ hnd_data(void *arg, coap_resource_t *res, coap_session_t *ses,
 	struct ps_topic	*t;
 	enum ps_result	 r;
 
-	if (deferred_answer(pc, ses, req, resp))
+	if (cu_held(ses, req))
 		return;
 	if ((t = ps_topic_find_data(&pc->ps->reg, path)) == NULL) {
 		cu_respond(resp, 404, NULL);
@@ -613,29 +603,15 @@ ps_coap_route(struct ps_coap *pc, struct dispatch *d)
 void
 ps_coap_attach(coap_context_t *ctx, void *arg)
 {
-	struct ps_coap		*pc = arg;
-	coap_str_const_t	*p;
-	coap_resource_t		*r;
+	coap_resource_t *r;
 
-	p = coap_new_str_const((const uint8_t *)pc->path + 1,
-	    strlen(pc->path) - 1);
-	if (p == NULL ||
-	    (r = coap_resource_init(p, COAP_RESOURCE_FLAGS_RELEASE_URI)) ==
-	    NULL) {
-		coap_delete_str_const(p);
-		log_warnx("ps", "out of memory: no topic collection");
-		return;
-	}
-	coap_resource_set_userdata(r, pc);
 	/* The collection is also the broker's entry point. */
-	coap_add_attr(r, coap_make_str_const("rt"),
-	    coap_make_str_const("\"core.ps core.ps.coll\""), 0);
-	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const("40"),
-	    0);
+	if ((r = cu_resource(ctx, ((struct ps_coap *)arg)->path,
+	    "\"core.ps core.ps.coll\"", arg)) == NULL)
+		return;
 	coap_register_handler(r, COAP_REQUEST_GET, hnd_coll_get);
 	coap_register_handler(r, COAP_REQUEST_FETCH, hnd_coll_fetch);
 	coap_register_handler(r, COAP_REQUEST_POST, hnd_coll_post);
-	coap_add_resource(ctx, r);
 }
 
 static void

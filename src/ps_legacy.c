@@ -58,9 +58,10 @@ topic_at(const struct ps_legacy *pl, const char *path)
 }
 
 static void
-answer(struct ps_legacy *pl, coap_pdu_t *resp, unsigned int code,
-    uint64_t id)
+answer(void *arg, coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
+	struct ps_legacy *pl = arg;
+
 	struct ps_topic *t = id ? ps_topic_find(&pl->ps->reg, id) : NULL;
 
 	if (code == 503) {
@@ -76,7 +77,8 @@ static void
 answer_change(struct ps_legacy *pl, coap_session_t *ses,
     const coap_pdu_t *req, coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
-	switch (cu_defer(pl->ps->batch, ses, req, code, id)) {
+	switch (cu_defer(pl->ps->batch, ses, req, code, id, answer,
+	    pl)) {
 	case 1:
 		return;
 	case -1:
@@ -399,14 +401,10 @@ legacy_request(struct ps_legacy *pl, coap_resource_t *res,
     const coap_string_t *qs, coap_pdu_t *resp)
 {
 	struct ps_topic	*t;
-	unsigned int	 code;
-	uint64_t	 id;
 	int		 root = strcmp(path, pl->root) == 0;
 
-	if (cu_deferred(ses, req, &code, &id)) {
-		answer(pl, resp, code, id);
+	if (cu_held(ses, req))
 		return;
-	}
 	t = root ? NULL : topic_at(pl, path);
 	switch (coap_pdu_get_code(req)) {
 	case COAP_REQUEST_CODE_GET:
@@ -477,29 +475,15 @@ ps_legacy_route(struct ps_legacy *pl, struct dispatch *d)
 void
 ps_legacy_attach(coap_context_t *ctx, void *arg)
 {
-	struct ps_legacy	*pl = arg;
-	coap_str_const_t	*p;
-	coap_resource_t		*r;
+	coap_resource_t *r;
 
-	p = coap_new_str_const((const uint8_t *)pl->root + 1,
-	    strlen(pl->root) - 1);
-	if (p == NULL ||
-	    (r = coap_resource_init(p, COAP_RESOURCE_FLAGS_RELEASE_URI)) ==
-	    NULL) {
-		coap_delete_str_const(p);
-		log_warnx("ps", "out of memory: no legacy broker");
+	if ((r = cu_resource(ctx, ((struct ps_legacy *)arg)->root,
+	    "\"core.ps core.ps.discover\"", arg)) == NULL)
 		return;
-	}
-	coap_resource_set_userdata(r, pl);
-	coap_add_attr(r, coap_make_str_const("rt"),
-	    coap_make_str_const("\"core.ps core.ps.discover\""), 0);
-	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const("40"),
-	    0);
 	coap_register_handler(r, COAP_REQUEST_GET, hnd_root);
 	coap_register_handler(r, COAP_REQUEST_POST, hnd_root);
 	coap_register_handler(r, COAP_REQUEST_PUT, hnd_root);
 	coap_register_handler(r, COAP_REQUEST_DELETE, hnd_root);
-	coap_add_resource(ctx, r);
 }
 
 void

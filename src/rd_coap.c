@@ -127,8 +127,10 @@ log_change(const char *what, const coap_session_t *ses,
 }
 
 static void
-answer(struct rd_coap *rc, coap_pdu_t *resp, unsigned int code, uint64_t id)
+answer(void *arg, coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
+	struct rd_coap *rc = arg;
+
 	/* The same location and code for a registration repeated. */
 	if (code == 201)
 		cu_add_location(resp, rc->rd_path, id);
@@ -143,7 +145,8 @@ static void
 answer_change(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
     coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
-	switch (cu_defer(rc->rd->batch, ses, req, code, id)) {
+	switch (cu_defer(rc->rd->batch, ses, req, code, id, answer,
+	    rc)) {
 	case 1:
 		return;
 	case -1:
@@ -151,20 +154,6 @@ answer_change(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		break;
 	}
 	answer(rc, resp, code, id);
-}
-
-/* The second call of a deferred request: its outcome. Returns 1 if so. */
-static int
-deferred_answer(struct rd_coap *rc, coap_session_t *ses,
-    const coap_pdu_t *req, coap_pdu_t *resp)
-{
-	unsigned int	code;
-	uint64_t	id;
-
-	if (!cu_deferred(ses, req, &code, &id))
-		return 0;
-	answer(rc, resp, code, id);
-	return 1;
 }
 
 static void
@@ -186,7 +175,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	enum rd_result		 result;
 	enum lf_status		 ls;
 
-	if (deferred_answer(rc, ses, req, resp))
+	if (cu_held(ses, req))
 		return;
 	if (cu_body_get(rc->bodies, ses, req, resp, &body, &len, &held) !=
 	    CU_BODY_DONE)
@@ -291,7 +280,7 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 	char			*con;
 	enum rd_result		 result;
 
-	if (deferred_answer(rc, ses, req, resp))
+	if (cu_held(ses, req))
 		return;
 	if (id == 0) {
 		cu_respond(resp, 404, NULL);
@@ -328,7 +317,7 @@ hnd_delete(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 	uint64_t	 id = registration_id(rc, req);
 	enum rd_result	 result;
 
-	if (deferred_answer(rc, ses, req, resp))
+	if (cu_held(ses, req))
 		return;
 	if (id == 0) {
 		cu_respond(resp, 404, NULL);
@@ -560,47 +549,25 @@ hnd_lookup_res(coap_resource_t *res, coap_session_t *ses,
 	hnd_lookup(res, ses, req, qs, resp, RD_LOOKUP_RES);
 }
 
-static coap_resource_t *
-make_resource(coap_context_t *ctx, struct rd_coap *rc, const char *path,
-    const char *rt)
-{
-	coap_str_const_t	*p = coap_new_str_const((const uint8_t *)path + 1,
-				    strlen(path) - 1);
-	coap_resource_t		*r;
-
-	if (p == NULL ||
-	    (r = coap_resource_init(p, COAP_RESOURCE_FLAGS_RELEASE_URI)) ==
-	    NULL) {
-		coap_delete_str_const(p);
-		return NULL;
-	}
-	coap_resource_set_userdata(r, rc);
-	coap_add_attr(r, coap_make_str_const("rt"), coap_make_str_const(rt), 0);
-	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const("40"),
-	    0);
-	coap_add_resource(ctx, r);
-	return r;
-}
-
 void
 rd_coap_attach(coap_context_t *ctx, void *arg)
 {
 	struct rd_coap	*rc = arg;
 	coap_resource_t	*r;
 
-	if ((r = make_resource(ctx, rc, rc->rd_path, "\"core.rd\"")) != NULL)
+	if ((r = cu_resource(ctx, rc->rd_path, "\"core.rd\"", rc)) != NULL)
 		coap_register_handler(r, COAP_REQUEST_POST, hnd_register);
 	/*
 	 * Lookups are observable, but through observe.c: libcoap 4.3.1
 	 * would notify every observer of a lookup on any change.
 	 */
-	if ((r = make_resource(ctx, rc, rc->ep_path,
-	    "\"core.rd-lookup-ep\"")) != NULL) {
+	if ((r = cu_resource(ctx, rc->ep_path,
+	    "\"core.rd-lookup-ep\"", rc)) != NULL) {
 		coap_register_handler(r, COAP_REQUEST_GET, hnd_lookup_ep);
 		coap_add_attr(r, coap_make_str_const("obs"), NULL, 0);
 	}
-	if ((r = make_resource(ctx, rc, rc->res_path,
-	    "\"core.rd-lookup-res\"")) != NULL) {
+	if ((r = cu_resource(ctx, rc->res_path,
+	    "\"core.rd-lookup-res\"", rc)) != NULL) {
 		coap_register_handler(r, COAP_REQUEST_GET, hnd_lookup_res);
 		coap_add_attr(r, coap_make_str_const("obs"), NULL, 0);
 	}
