@@ -186,6 +186,38 @@ wait $sub3
 grep -q 'c:4.04' "$TMP/sub3.out" || fail "no final 4.04 on data deletion"
 ok "deleting topic-data ends subscriptions and leaves a half-created topic"
 
+# --- a subscriber that went away without a word is dropped: its port now
+# answers notifications with RST (another client there, with another
+# token), and the slot it held under max-subscribers 1 frees up.
+hex a1 06 01 > "$TMP/max1.cbor"
+[ "$(coap_code "$U/ps/2" -m ipatch -t 606 -f "$TMP/max1.cbor")" = 2.04 ] ||
+	fail "iPATCH max-subscribers 1 on hum"
+[ "$(coap_code "$U/ps/data/2" -m put -t 0 -e 41)" = 2.01 ] || fail "publish hum"
+cp=$(free_port)
+"$COAP_CLIENT" -p "$cp" -s 30 "$U/ps/data/2" >/dev/null 2>&1 &
+gone=$!
+sleep 0.5
+kill -KILL $gone
+wait $gone 2>/dev/null
+"$COAP_CLIENT" -p "$cp" -T 0a0b -B 8 -s 8 "$U/rd-lookup/res?rt=none" \
+	>/dev/null 2>&1 &
+other=$!
+sleep 0.3
+coap_trace "$U/ps/data/2" -s 1 | grep 'c:2.05' | grep -q Observe &&
+	fail "the vanished subscriber's slot was free at once"
+i=0
+while [ $i -lt 20 ]; do
+	coap "$U/ps/data/2" -m put -t 0 -e "4$i" >/dev/null
+	sleep 0.15
+	i=$((i + 1))
+done
+sleep 0.5
+coap_trace "$U/ps/data/2" -s 1 | grep 'c:2.05' | grep -q Observe ||
+	fail "a subscriber answering with RST was not dropped"
+kill $other 2>/dev/null
+wait $other 2>/dev/null
+ok "a subscriber that went away is dropped at the next confirmable notification"
+
 # --- expiration-date: tag 1, two seconds from now
 exp=$(( $(date +%s) + 2 ))
 { hex a3 00; ctext brief; hex 02; ctext core.ps.data; hex 05 c1 1a
@@ -193,12 +225,17 @@ exp=$(( $(date +%s) + 2 ))
 [ "$(coap_code "$U/ps" -m post -t 606 -f "$TMP/brief.cbor")" = 2.01 ] ||
 	fail "topic with expiration-date"
 [ "$(coap_code "$U/ps/3")" = 2.05 ] || fail "the expiring topic is not there"
+[ "$(coap_code "$U/ps/data/3" -m put -t 0 -e b)" = 2.01 ] || fail "publish brief"
+"$COAP_CLIENT" -B 6 -s 5 -v 7 "$U/ps/data/3" > "$TMP/sub4.out" 2>&1 &
+sub4=$!
 sleep 3.2
 [ "$(coap_code "$U/ps/3")" = 4.04 ] || fail "the topic outlived its expiration-date"
-ok "a topic is deleted when its expiration-date passes"
+wait $sub4
+grep -q 'c:4.04' "$TMP/sub4.out" || fail "no final 4.04 at expiration"
+ok "a topic is deleted when its expiration-date passes, subscribers get 4.04"
 
 # --- persistence: restart, then kill -9
-[ "$(coap_code "$U/ps/data/2" -m put -t 0 -e 41)" = 2.01 ] || fail "publish 41"
+[ "$(coap_code "$U/ps/data/2" -m put -t 0 -e 41)" = 2.04 ] || fail "publish 41"
 
 # --- observer-check: confirmable notifications with nothing published
 hex a1 07 02 > "$TMP/check.cbor"
