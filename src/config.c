@@ -12,6 +12,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "config.h"
 #include "psk.h"
 #include "util.h"
@@ -135,6 +136,17 @@ parse_bool(struct parser *p, const char *s, const char *kw)
 }
 
 /* Top-level keywords. */
+
+/* The ACL is read with the configuration: -n checks it, reload swaps both. */
+static void
+kw_acl_file(struct parser *p, int argc, char **argv)
+{
+	if (set_path(p, &p->c->acl_file, argv[1], argv[0]) == -1)
+		return;
+	acl_free(p->c->acl);
+	if ((p->c->acl = acl_load(p->c->acl_file, p->errors)) == NULL)
+		p->nerrors++;
+}
 
 static void
 kw_database(struct parser *p, int argc, char **argv)
@@ -277,6 +289,15 @@ set_rd_path(struct parser *p, char **dst, const char *path, const char *kw)
 	free(*dst);
 	if ((*dst = strdup(path)) == NULL)
 		perr(p, "%s: out of memory", kw);
+}
+
+static void
+kw_rd_ep_from_credential(struct parser *p, int argc, char **argv)
+{
+	int v;
+
+	if ((v = parse_bool(p, argv[1], argv[0])) != -1)
+		p->c->rd_ep_from_credential = v;
 }
 
 static void
@@ -674,6 +695,7 @@ kw_verify_depth(struct parser *p, int argc, char **argv)
 
 /* Sorted by name: looked up with bsearch. */
 static const struct keyword top_keywords[] = {
+	{ "acl-file",		1, 1, kw_acl_file },
 	{ "database",		1, 1, kw_database },
 	{ "database-sync",	1, 1, kw_database_sync },
 	{ "include",		1, 1, kw_include },
@@ -694,6 +716,7 @@ static const struct keyword top_keywords[] = {
 	{ "ps-path",		1, 1, kw_ps_path },
 	{ "ps-publish-rate",	1, 1, kw_ps_publish_rate },
 	{ "ps-rd-base",		1, 1, kw_ps_rd_base },
+	{ "rd-ep-from-credential", 1, 1, kw_rd_ep_from_credential },
 	{ "rd-grace",		1, 1, kw_rd_grace },
 	{ "rd-lookup-ep-path",	1, 1, kw_rd_lookup_ep_path },
 	{ "rd-lookup-res-path",	1, 1, kw_rd_lookup_res_path },
@@ -1047,6 +1070,8 @@ config_free(struct config *c)
 	free(c->path);
 	free(c->database);
 	free(c->rd_path);
+	free(c->acl_file);
+	acl_free(c->acl);
 	free(c->ps_path);
 	free(c->ps_data_path);
 	free(c->ps_legacy_path);
@@ -1129,6 +1154,10 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "rd-max-links %u\n", c->rd_max_links);
 	fprintf(out, "rd-grace %u\n", c->rd_grace);
 	fprintf(out, "rd-max-observers %u\n", c->rd_max_observers);
+	if (c->acl_file != NULL)
+		print_kv(out, "", "acl-file", c->acl_file);
+	fprintf(out, "rd-ep-from-credential %s\n",
+	    c->rd_ep_from_credential ? "yes" : "no");
 	fprintf(out, "ps-path %s\n", c->ps_path);
 	fprintf(out, "ps-data-path %s\n", c->ps_data_path);
 	fprintf(out, "ps-content-format %u\n", c->ps_content_format);

@@ -29,6 +29,8 @@ enum config_proto {
 #define CONFIG_LINE_MAX		4096
 #define CONFIG_LISTENERS_MAX	64
 
+struct acl;
+
 struct config_listener {
 	TAILQ_ENTRY(config_listener) entry;
 	char			*uri;		/* normalised */
@@ -70,6 +72,9 @@ struct config {
 	unsigned int		 rd_max_links;
 	unsigned int		 rd_grace;		/* seconds */
 	unsigned int		 rd_max_observers;
+	int			 rd_ep_from_credential;
+	char			*acl_file;		/* NULL: no ACL */
+	struct acl		*acl;			/* loaded from it */
 	/* Publish/subscribe broker */
 	char			*ps_path;		/* "/ps" */
 	char			*ps_data_path;		/* "/ps/data" */

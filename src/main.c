@@ -14,6 +14,7 @@
 
 #include <coap3/coap.h>
 
+#include "authz.h"
 #include "batch.h"
 #include "coaputil.h"
 #include "config.h"
@@ -138,6 +139,9 @@ daemon_reload(void *arg)
 		log_warnx("config", "directory path changes take effect at "
 		    "the next restart");
 	listen_reload(d->listeners, c);
+	/* The new rules are whole and valid, or the reload failed above. */
+	authz_set(c->acl);
+	c->acl = NULL;
 	rd_coap_reconfigure(d->rd_coap, c);
 	ps_coap_reconfigure(d->ps_coap, c);
 	ps_legacy_reconfigure(d->ps_legacy, c);
@@ -312,6 +316,8 @@ serve(struct daemon *d)
 
 	if ((rc = open_store(d)) != 0)
 		return rc;
+	authz_set(d->conf->acl);
+	d->conf->acl = NULL;
 	if ((d->loop = loop_new(&hooks)) == NULL ||
 	    (d->batch = batch_new(d->store, d->conf->database_sync_full,
 	    need_commit, d)) == NULL ||
@@ -355,6 +361,7 @@ teardown(struct daemon *d)
 	dispatch_free(d->dispatch);
 	store_close(d->store);
 	config_free(d->conf);
+	authz_set(NULL);
 	coap_cleanup();
 }
 

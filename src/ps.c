@@ -143,7 +143,7 @@ ps_free(struct ps *ps)
 
 static enum ps_result
 save_config(struct ps *ps, uint64_t id, const struct ps_props *p,
-    uint32_t lifetime)
+    uint32_t lifetime, const char *owner)
 {
 	uint8_t		*cbor;
 	size_t		 len;
@@ -151,7 +151,8 @@ save_config(struct ps *ps, uint64_t id, const struct ps_props *p,
 
 	if (ps_cbor_encode_props(p, PS_P_ALL, &cbor, &len) != PS_CBOR_OK)
 		return PS_EFAIL;
-	res = written(ps, store_ps_save(ps->store, id, cbor, len, lifetime));
+	res = written(ps, store_ps_save(ps->store, id, cbor, len, lifetime,
+	    owner));
 	free(cbor);
 	return res;
 }
@@ -180,10 +181,20 @@ announce(struct ps *ps, struct ps_topic *t)
 	EMIT(ps, published, t);
 }
 
-enum ps_result
-ps_create(struct ps *ps, const struct ps_props *in, uint64_t now_ms,
-    int64_t now_wall, struct ps_topic **out, const char **why)
+int
+ps_is_owner(const struct ps_topic *t, const char *owner)
 {
+	return t->owner == NULL || (owner != NULL &&
+	    strcmp(t->owner, owner) == 0);
+}
+
+enum ps_result
+ps_create(struct ps *ps, const struct ps_props *in, const char *owner,
+    uint64_t now_ms, int64_t now_wall, struct ps_topic **out,
+    const char **why)
+{
+	char *copy = NULL;
+
 	struct ps_props	 p;
 	struct ps_topic	*t;
 	uint64_t	 id = ps->reg.next_id;
@@ -193,8 +204,12 @@ ps_create(struct ps *ps, const struct ps_props *in, uint64_t now_ms,
 	if ((res = ps_topic_prepare(&ps->reg, in, id, now_wall, &p, why)) !=
 	    PS_OK)
 		return res;
+	if (owner != NULL && (copy = strdup(owner)) == NULL) {
+		res = PS_EFAIL;
+		goto fail;
+	}
 	if ((res = enter(ps)) != PS_OK ||
-	    (res = save_config(ps, id, &p, 0)) != PS_OK)
+	    (res = save_config(ps, id, &p, 0, owner)) != PS_OK)
 		goto fail;
 	if ((p.present & PS_P_INIT) && (res = written(ps,
 	    store_ps_value(ps->store, id, 1, p.init, p.init_len,
@@ -206,10 +221,12 @@ ps_create(struct ps *ps, const struct ps_props *in, uint64_t now_ms,
 		res = PS_EFAIL;
 		goto fail;
 	}
+	t->owner = copy;
 	EMIT(ps, created, t);
 	*out = t;
 	return PS_CREATED;
 fail:
+	free(copy);
 	ps_props_clear(&p);
 	return res;
 }
@@ -225,7 +242,7 @@ ps_update(struct ps *ps, struct ps_topic *t, const struct ps_props *in,
 	    why)) != PS_OK)
 		return res;
 	if ((res = enter(ps)) != PS_OK ||
-	    (res = save_config(ps, t->id, &p, t->lifetime)) != PS_OK) {
+	    (res = save_config(ps, t->id, &p, t->lifetime, t->owner)) != PS_OK) {
 		ps_props_clear(&p);
 		return res;
 	}
@@ -296,7 +313,8 @@ ps_set_lifetime(struct ps *ps, struct ps_topic *t, uint32_t lifetime,
 
 	ps_topic_set_lifetime(&ps->reg, t, lifetime, now_ms, now_wall);
 	if ((res = enter(ps)) != PS_OK ||
-	    (res = save_config(ps, t->id, &t->props, lifetime)) != PS_OK) {
+	    (res = save_config(ps, t->id, &t->props, lifetime,
+	    t->owner)) != PS_OK) {
 		/* Not durable: the old expiry stands. */
 		t->props.present = present;
 		t->props.expires = expires;
@@ -364,6 +382,8 @@ restore_one(void *arg, const struct store_ps_row *row)
 		return -1;
 	}
 	t->lifetime = row->lifetime;
+	if (row->owner != NULL && (t->owner = strdup(row->owner)) == NULL)
+		return -1;
 	if (row->full) {
 		if (ps_topic_set_value(t, row->value, row->value_len,
 		    row->value_cf) == -1)

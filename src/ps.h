@@ -53,9 +53,12 @@ int		ps_in_batch(const struct ps *ps);
 /* Loads the stored topics; those past their expiration go. */
 int		ps_restore(struct ps *ps, uint64_t now_ms, int64_t now_wall);
 
+/* owner: the creating principal, remembered for later changes. */
 enum ps_result	ps_create(struct ps *ps, const struct ps_props *in,
-		    uint64_t now_ms, int64_t now_wall, struct ps_topic **out,
-		    const char **why);
+		    const char *owner, uint64_t now_ms, int64_t now_wall,
+		    struct ps_topic **out, const char **why);
+/* Whether owner may change t: it created it (or nobody is recorded). */
+int		ps_is_owner(const struct ps_topic *t, const char *owner);
 enum ps_result	ps_update(struct ps *ps, struct ps_topic *t,
 		    const struct ps_props *in, int partial, uint64_t now_ms,
 		    int64_t now_wall, const char **why);

@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "authz.h"
 #include "buf.h"
 #include "coaputil.h"
 #include "config.h"
@@ -110,6 +111,28 @@ on_removing(void *arg, struct ps_topic *t)
 	obs_end_all(t->app, 404);
 	obs_set_free(t->app);
 	t->app = NULL;
+}
+
+int
+ps_coap_may(coap_session_t *ses, coap_pdu_t *resp, const struct ps_topic *t,
+    unsigned int action)
+{
+	char obj[AUTHZ_OBJECT_MAX];
+
+	return authz_check(ses, resp, authz_ps_object(obj, sizeof(obj),
+	    t->props.name), action);
+}
+
+int
+ps_coap_may_admin(coap_session_t *ses, coap_pdu_t *resp, const struct ps_topic *t)
+{
+	if (!ps_coap_may(ses, resp, t, ACL_ADMIN))
+		return 0;
+	if (!ps_is_owner(t, listen_session_principal(ses)->name)) {
+		authz_refuse(ses, resp, "created by another principal");
+		return 0;
+	}
+	return 1;
 }
 
 static void
@@ -220,6 +243,7 @@ list_topics(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp,
     const struct ps_props *filter)
 {
+	const struct principal	*asker = listen_session_principal(ses);
 	struct cu_query		 q;
 	const struct ps_topic	*t;
 	struct buf		 b;
@@ -247,9 +271,14 @@ list_topics(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 		data_links = 1;
 	buf_init(&b, pc->max_response);
 	for (t = pc->ps->reg.by_id; t != NULL; t = t->hh_id.next) {
-		int ok;
+		char	obj[AUTHZ_OBJECT_MAX];
+		int	ok;
 
 		if (filter != NULL && !ps_topic_matches(t, filter))
+			continue;
+		/* Only what the asker may read is listed (draft 3.2.1). */
+		if (!authz_allowed(asker, authz_ps_object(obj, sizeof(obj),
+		    t->props.name), ACL_READ_CONFIG))
 			continue;
 		if (data_links && !(strlen(t->props.rt) >= rtlen &&
 		    memcmp(t->props.rt, rt, rtlen) == 0 &&
@@ -307,13 +336,20 @@ hnd_coll_post(coap_resource_t *res, coap_session_t *ses,
 	struct ps_props	 in;
 	struct ps_topic	*t;
 	const char	*why = NULL;
+	char		 obj[AUTHZ_OBJECT_MAX];
 	enum ps_result	 r;
 
 	(void)qs;
 	if (cu_held(ses, req) ||
 	    get_props(pc, ses, req, resp, &in) == -1)
 		return;
-	r = ps_create(pc->ps, &in, cu_now_ms(), (int64_t)time(NULL), &t,
+	if ((in.present & PS_P_NAME) && !authz_check(ses, resp,
+	    authz_ps_object(obj, sizeof(obj), in.name), ACL_CREATE)) {
+		ps_props_clear(&in);
+		return;
+	}
+	r = ps_create(pc->ps, &in, listen_session_principal(ses)->name,
+	    cu_now_ms(), (int64_t)time(NULL), &t,
 	    &why);
 	ps_props_clear(&in);
 	if (r != PS_CREATED) {
@@ -413,18 +449,24 @@ hnd_topic(void *arg, coap_resource_t *res, coap_session_t *ses,
 	}
 	switch (coap_pdu_get_code(req)) {
 	case COAP_REQUEST_CODE_GET:
-		respond_cbor(resp, 205, pc->cf, t, PS_P_ALL);
+		if (ps_coap_may(ses, resp, t, ACL_READ_CONFIG))
+			respond_cbor(resp, 205, pc->cf, t, PS_P_ALL);
 		break;
 	case COAP_REQUEST_CODE_FETCH:
-		topic_fetch(pc, ses, req, resp, t);
+		if (ps_coap_may(ses, resp, t, ACL_READ_CONFIG))
+			topic_fetch(pc, ses, req, resp, t);
 		break;
 	case COAP_REQUEST_CODE_POST:
-		topic_update(pc, ses, req, resp, t, 0);
+		if (ps_coap_may_admin(ses, resp, t))
+			topic_update(pc, ses, req, resp, t, 0);
 		break;
 	case COAP_REQUEST_CODE_IPATCH:
-		topic_update(pc, ses, req, resp, t, 1);
+		if (ps_coap_may_admin(ses, resp, t))
+			topic_update(pc, ses, req, resp, t, 1);
 		break;
 	case COAP_REQUEST_CODE_DELETE:
+		if (!ps_coap_may_admin(ses, resp, t))
+			break;
 		if ((r = ps_delete(pc->ps, t)) != PS_OK) {
 			respond_result(resp, r, NULL);
 			break;
@@ -574,12 +616,16 @@ hnd_data(void *arg, coap_resource_t *res, coap_session_t *ses,
 	}
 	switch (coap_pdu_get_code(req)) {
 	case COAP_REQUEST_CODE_PUT:
-		data_publish(pc, ses, req, resp, t);
+		if (ps_coap_may(ses, resp, t, ACL_PUBLISH))
+			data_publish(pc, ses, req, resp, t);
 		break;
 	case COAP_REQUEST_CODE_GET:
-		ps_coap_get(pc, res, ses, req, qs, resp, t, -1);
+		if (ps_coap_may(ses, resp, t, ACL_SUBSCRIBE))
+			ps_coap_get(pc, res, ses, req, qs, resp, t, -1);
 		break;
 	case COAP_REQUEST_CODE_DELETE:
+		if (!ps_coap_may(ses, resp, t, ACL_DELETE_DATA))
+			break;
 		if ((r = ps_clear(pc->ps, t)) != PS_OK) {
 			respond_result(resp, r, NULL);
 			break;

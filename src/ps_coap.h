@@ -36,6 +36,15 @@ void		 ps_coap_get(struct ps_coap *pc, coap_resource_t *res,
 		    coap_session_t *ses, const coap_pdu_t *req,
 		    const coap_string_t *qs, coap_pdu_t *resp,
 		    struct ps_topic *t, int max_age);
+/*
+ * The ACL on a topic for the session (ps:<topic-name>), and for a change
+ * of its configuration the creator only on top; when not allowed the
+ * response is set to the refusal.
+ */
+int		 ps_coap_may(coap_session_t *ses, coap_pdu_t *resp,
+		    const struct ps_topic *t, unsigned int action);
+int		 ps_coap_may_admin(coap_session_t *ses, coap_pdu_t *resp,
+		    const struct ps_topic *t);
 void		 ps_coap_free(struct ps_coap *pc);
 
 #endif

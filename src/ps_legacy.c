@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "authz.h"
 #include "buf.h"
 #include "coaputil.h"
 #include "config.h"
@@ -130,11 +131,12 @@ list_children(struct ps_legacy *pl, coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp,
     const char *path)
 {
+	const struct principal	*asker = listen_session_principal(ses);
 	const struct ps_topic	*t;
 	struct cu_query		 q;
 	struct buf		 b;
 	size_t			 n = strlen(path);
-	char			*out;
+	char			*out, obj[AUTHZ_OBJECT_MAX];
 
 	if (cu_queries(req, &q) == -1) {
 		cu_respond(resp, 400, "too many options");
@@ -145,7 +147,9 @@ list_children(struct ps_legacy *pl, coap_resource_t *res, coap_session_t *ses,
 		const char *d = t->props.data_uri;
 
 		if (strncmp(d, path, n) != 0 || d[n] != '/' ||
-		    strchr(d + n + 1, '/') != NULL || !selected(t, &q))
+		    strchr(d + n + 1, '/') != NULL || !selected(t, &q) ||
+		    !authz_allowed(asker, authz_ps_object(obj, sizeof(obj),
+		    t->props.name), ACL_READ_CONFIG))
 			continue;
 		if (buf_printf(&b, "%s<%s>;rt=\"%s\"", b.len ? "," : "", d,
 		    t->props.rt) == -1 || ((t->props.present & PS_P_CF) &&
@@ -189,7 +193,7 @@ max_age_of(const struct ps_topic *t)
  */
 static enum ps_result
 create_at(struct ps_legacy *pl, const char *path, int cf, uint32_t lifetime,
-    struct ps_topic **out)
+    const char *owner, struct ps_topic **out)
 {
 	struct ps_props	 p;
 	const char	*why = NULL, *slash = strrchr(path, '/');
@@ -212,7 +216,7 @@ create_at(struct ps_legacy *pl, const char *path, int cf, uint32_t lifetime,
 		p.cf = (uint32_t)cf;
 		p.present |= PS_P_CF;
 	}
-	if ((r = ps_create(pl->ps, &p, now, (int64_t)time(NULL), out,
+	if ((r = ps_create(pl->ps, &p, owner, now, (int64_t)time(NULL), out,
 	    &why)) != PS_CREATED)
 		return r;
 	if (lifetime > 0 && (r = ps_set_lifetime(pl->ps, *out, lifetime, now,
@@ -235,6 +239,7 @@ legacy_create(struct ps_legacy *pl, coap_session_t *ses, const coap_pdu_t *req,
 	struct ps_topic		*t;
 	const char		*name;
 	char			 tpath[CU_PATH_MAX + 1], *end;
+	char			 obj[AUTHZ_OBJECT_MAX];
 	size_t			 len;
 	long			 cf, lifetime = cu_uint_option(req,
 				    COAP_OPTION_MAXAGE);
@@ -267,8 +272,13 @@ legacy_create(struct ps_legacy *pl, coap_session_t *ses, const coap_pdu_t *req,
 		return;
 	}
 	lf_doc_free(&doc);
+	if (!authz_check(ses, resp, authz_ps_object(obj, sizeof(obj),
+	    tpath + strlen(pl->root) + 1), ACL_CREATE))
+		return;
 	/* CREATE again refreshes the lifetime (-09 section 4.2). */
 	if ((t = ps_topic_find_data(&pl->ps->reg, tpath)) != NULL) {
+		if (!ps_coap_may_admin(ses, resp, t))
+			return;
 		if (!(t->props.present & PS_P_CF) || t->props.cf != (uint32_t)cf)
 			r = PS_EINVAL;
 		else
@@ -280,7 +290,8 @@ legacy_create(struct ps_legacy *pl, coap_session_t *ses, const coap_pdu_t *req,
 			return;
 		}
 	} else if ((r = create_at(pl, tpath, (int)cf, lifetime > 0 ?
-	    (uint32_t)lifetime : 0, &t)) != PS_CREATED) {
+	    (uint32_t)lifetime : 0, listen_session_principal(ses)->name,
+	    &t)) != PS_CREATED) {
 		respond_result(resp, r, 0);
 		return;
 	} else
@@ -292,7 +303,7 @@ legacy_create(struct ps_legacy *pl, coap_session_t *ses, const coap_pdu_t *req,
 /* Creates every missing level of path (create-on-publish). */
 static enum ps_result
 create_levels(struct ps_legacy *pl, const char *path, int cf,
-    struct ps_topic **out)
+    const char *owner, struct ps_topic **out)
 {
 	char		 part[CU_PATH_MAX + 1];
 	const char	*p = path + strlen(pl->root);
@@ -309,11 +320,11 @@ create_levels(struct ps_legacy *pl, const char *path, int cf,
 				return PS_EINVAL;
 			continue;
 		}
-		if ((r = create_at(pl, part, CF_LINK_FORMAT, 0, &t)) !=
+		if ((r = create_at(pl, part, CF_LINK_FORMAT, 0, owner, &t)) !=
 		    PS_CREATED)
 			return r;
 	}
-	return create_at(pl, path, cf, 0, out);
+	return create_at(pl, path, cf, 0, owner, out);
 }
 
 static void
@@ -329,11 +340,17 @@ legacy_publish(struct ps_legacy *pl, coap_session_t *ses,
 				    COAP_OPTION_CONTENT_FORMAT);
 	unsigned int		 code = 204;
 	enum ps_result		 r;
+	char			 obj[AUTHZ_OBJECT_MAX];
 
 	if (t != NULL && is_parent(t)) {
 		cu_respond(resp, 400, "a parent topic takes no value");
 		return;
 	}
+	if (t != NULL ? !ps_coap_may(ses, resp, t, ACL_PUBLISH) :
+	    (!authz_check(ses, resp, authz_ps_object(obj, sizeof(obj),
+	    path + strlen(pl->root) + 1), ACL_CREATE) ||
+	    !authz_check(ses, resp, obj, ACL_PUBLISH)))
+		return;
 	if (cu_body_get(pl->bodies, ses, req, resp, &data, &len, &held) !=
 	    CU_BODY_DONE)
 		return;
@@ -343,7 +360,8 @@ legacy_publish(struct ps_legacy *pl, coap_session_t *ses,
 			cu_respond(resp, 404, NULL);
 			return;
 		}
-		if ((r = create_levels(pl, path, (int)cf, &t)) != PS_CREATED) {
+		if ((r = create_levels(pl, path, (int)cf,
+		    listen_session_principal(ses)->name, &t)) != PS_CREATED) {
 			cu_body_release(held);
 			respond_result(resp, r, 0);
 			return;
@@ -377,6 +395,8 @@ legacy_delete(struct ps_legacy *pl, coap_session_t *ses,
 	size_t		 n;
 	enum ps_result	 r;
 
+	if (!ps_coap_may_admin(ses, resp, t))
+		return;
 	n = (size_t)snprintf(prefix, sizeof(prefix), "%s/", t->props.data_uri);
 	for (s = pl->ps->reg.by_id; s != NULL; s = next) {
 		next = s->hh_id.next;
@@ -410,9 +430,11 @@ legacy_request(struct ps_legacy *pl, coap_resource_t *res,
 	case COAP_REQUEST_CODE_GET:
 		if (root || (t != NULL && is_parent(t)))
 			list_children(pl, res, ses, req, qs, resp, path);
-		else if (t != NULL)
+		else if (t != NULL && ps_coap_may(ses, resp, t, ACL_SUBSCRIBE))
 			ps_coap_get(pl->pc, res, ses, req, qs, resp, t,
 			    max_age_of(t));
+		else if (t != NULL)
+			break;
 		else
 			cu_respond(resp, 404, NULL);
 		break;

@@ -22,6 +22,7 @@ topic_free(struct ps_topic *t)
 {
 	ps_props_clear(&t->props);
 	free(t->value);
+	free(t->owner);
 	free(t);
 }
 

@@ -28,6 +28,7 @@ struct ps_topic {
 	size_t		 value_len;
 	int		 value_cf;	/* -1: none given */
 	uint32_t	 lifetime;	/* legacy Max-Age lifetime, 0: none */
+	char		*owner;		/* principal that created it, or NULL */
 	uint64_t	 deadline;	/* monotonic ms of expiry, 0: none */
 	double		 tokens;	/* publish rate bucket */
 	uint64_t	 tokens_ms;

@@ -90,6 +90,8 @@ rd_result_text(enum rd_result r)
 		return "invalid request";
 	case RD_ETOOLARGE:
 		return "too many links";
+	case RD_EFORBIDDEN:
+		return "registered by another principal";
 	case RD_EFULL:
 		return "the directory is full";
 	case RD_EBUSY:
@@ -114,6 +116,8 @@ rd_result_code(enum rd_result r)
 		return 400;
 	case RD_ETOOLARGE:
 		return 413;
+	case RD_EFORBIDDEN:
+		return 403;
 	case RD_EFULL:
 	case RD_EBUSY:
 		return 503;
@@ -207,6 +211,10 @@ rd_register(struct rd *rd, const struct rd_request *req, struct lf_doc *links,
 	if (links->nlinks > rd->lim.max_links)
 		return RD_ETOOLARGE;
 	reg = rd_registry_find(&rd->reg, req->ep, req->d);
+	/* An expired one, still in its grace time, is free to take over. */
+	if (reg != NULL && !reg->expired &&
+	    rd_check_owner(reg, owner) != RD_OK)
+		return RD_EFORBIDDEN;
 	/* At the cap, only what already exists may be registered again. */
 	if (reg == NULL && rd->reg.count >= rd->lim.max_registrations)
 		return RD_EFULL;
@@ -289,6 +297,17 @@ rd_remove(struct rd *rd, uint64_t id)
 	notify(rd, reg, NULL);
 	rd_registry_remove(&rd->reg, reg);
 	return RD_OK;
+}
+
+enum rd_result
+rd_check_owner(const struct rd_reg *reg, const char *owner)
+{
+	const char *had = reg->c.owner;
+
+	if ((had == NULL && owner == NULL) ||
+	    (had != NULL && owner != NULL && strcmp(had, owner) == 0))
+		return RD_OK;
+	return RD_EFORBIDDEN;
 }
 
 static void

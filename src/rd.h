@@ -23,6 +23,7 @@ enum rd_result {
 	RD_ENOTFOUND,		/* 4.04 */
 	RD_EINVAL,		/* 4.00 */
 	RD_ETOOLARGE,		/* 4.13: more links than allowed */
+	RD_EFORBIDDEN,		/* 4.03: another principal's registration */
 	RD_EFULL,		/* 5.03 + Max-Age: at the global cap */
 	RD_EBUSY,		/* 5.03 + Max-Age: the store is busy or full */
 	RD_EFAIL		/* 5.00 */
@@ -55,7 +56,9 @@ int		rd_restore(struct rd *rd, uint64_t now_ms, int64_t now_wall);
 
 /*
  * Registers links (taken) under req. con is the base from the request
- * source (NULL when it cannot serve as one), owner the principal.
+ * source (NULL when it cannot serve as one), owner the principal. An
+ * active registration of the same (ep, d) by another principal is not
+ * replaced (first come, first remembered: RFC 9176 section 7.5).
  */
 enum rd_result	rd_register(struct rd *rd, const struct rd_request *req,
 		    struct lf_doc *links, const char *con, const char *owner,
@@ -64,6 +67,8 @@ enum rd_result	rd_update(struct rd *rd, uint64_t id,
 		    const struct rd_request *req, const char *con,
 		    uint64_t now_ms, int64_t now_wall);
 enum rd_result	rd_remove(struct rd *rd, uint64_t id);
+/* RD_OK when owner may change reg (it registered it), else RD_EFORBIDDEN. */
+enum rd_result	rd_check_owner(const struct rd_reg *reg, const char *owner);
 /*
  * Group commit: each change is written into the batch's open transaction
  * and applied in memory at once; observers hear of it when the batch

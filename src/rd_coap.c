@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "authz.h"
 #include "batch.h"
 #include "buf.h"
 #include "coaputil.h"
@@ -34,6 +35,7 @@ struct lookup_obs {
 	enum rd_lookup_kind	kind;
 	struct rd_query		q;
 	uint64_t		hash;
+	struct principal	asker;	/* what it may see */
 };
 
 struct rd_coap {
@@ -46,6 +48,7 @@ struct rd_coap {
 	size_t		 max_payload;
 	size_t		 max_response;
 	struct lf_limits lf_lim;
+	int		 ep_from_credential;
 };
 
 static void
@@ -63,6 +66,9 @@ respond_result(coap_pdu_t *resp, enum rd_result r)
 		break;
 	case RD_ETOOLARGE:
 		cu_respond(resp, 413, rd_result_text(r));
+		break;
+	case RD_EFORBIDDEN:
+		cu_respond(resp, 403, rd_result_text(r));
 		break;
 	case RD_EFULL:
 		cu_respond_max_age(resp, 503, MAX_AGE_FULL, rd_result_text(r));
@@ -156,6 +162,55 @@ answer_change(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 	answer(rc, resp, code, id);
 }
 
+/*
+ * rd-ep-from-credential: the endpoint name is the client's own, its PSK
+ * identity or its certificate's CN, so that no device can claim another's.
+ */
+static int
+ep_from_credential(coap_session_t *ses, coap_pdu_t *resp,
+    struct rd_request *r)
+{
+	const struct principal	*p = listen_session_principal(ses);
+	const char		*name = p->kind == PRINCIPAL_PSK ?
+				    p->name + 4 : p->cn;
+
+	if (p->kind == PRINCIPAL_ANON || *name == '\0' ||
+	    !rd_name_valid(name, strlen(name))) {
+		authz_refuse(ses, resp, "the endpoint name comes from the "
+		    "credential, and this one has none");
+		return -1;
+	}
+	if (r->ep != NULL && strcmp(r->ep, name) != 0) {
+		cu_respond(resp, 403, "ep must be the credential's name");
+		return -1;
+	}
+	if (r->ep == NULL && (r->ep = strdup(name)) == NULL) {
+		cu_respond(resp, 500, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the session may change reg with action: the ACL, and first come
+ * first remembered on top. Sets the refusal when not.
+ */
+static int
+may_change(coap_session_t *ses, coap_pdu_t *resp, const struct rd_reg *reg,
+    unsigned int action)
+{
+	char obj[AUTHZ_OBJECT_MAX];
+
+	if (!authz_check(ses, resp, authz_rd_object(obj, sizeof(obj), reg->d,
+	    reg->ep), action))
+		return 0;
+	if (rd_check_owner(reg, listen_session_principal(ses)->name) != RD_OK) {
+		authz_refuse(ses, resp, "registered by another principal");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 hnd_register(coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
@@ -174,6 +229,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	uint64_t		 id = 0;
 	enum rd_result		 result;
 	enum lf_status		 ls;
+	char			 obj[AUTHZ_OBJECT_MAX];
 
 	if (cu_held(ses, req))
 		return;
@@ -191,10 +247,15 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		    err);
 		goto done;
 	}
+	if (rc->ep_from_credential && ep_from_credential(ses, resp, &r) == -1)
+		goto done;
 	if (r.ep == NULL) {
 		cu_respond(resp, 400, "ep is missing");
 		goto done;
 	}
+	if (!authz_check(ses, resp, authz_rd_object(obj, sizeof(obj), r.d,
+	    r.ep), ACL_REGISTER))
+		goto done;
 	con = rd_coap_implicit_base(ses);
 	if (r.base == NULL && con == NULL) {
 		cu_respond(resp, 400, "base is needed over TCP and TLS");
@@ -220,7 +281,9 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		    "registered again", ses, &r, id);
 		rd_coap_schedule(rc);
 		answer_change(rc, ses, req, resp, 201, id);
-	} else
+	} else if (result == RD_EFORBIDDEN)
+		authz_refuse(ses, resp, rd_result_text(result));
+	else
 		respond_result(resp, result);
 done:
 	if (held != NULL)
@@ -272,6 +335,7 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
     coap_pdu_t *resp)
 {
 	uint64_t		 id = registration_id(rc, req);
+	const struct rd_reg	*reg;
 	struct rd_request	 r;
 	struct cu_query	 q;
 	const char		*err;
@@ -282,10 +346,12 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 
 	if (cu_held(ses, req))
 		return;
-	if (id == 0) {
+	if ((reg = rd_registry_find_id(&rc->rd->reg, id)) == NULL) {
 		cu_respond(resp, 404, NULL);
 		return;
 	}
+	if (!may_change(ses, resp, reg, ACL_UPDATE))
+		return;
 	if (coap_get_data(req, &len, &data) && len > 0) {
 		cu_respond(resp, 400, "an update has no payload");
 		return;
@@ -314,15 +380,18 @@ static void
 hnd_delete(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
     coap_pdu_t *resp)
 {
-	uint64_t	 id = registration_id(rc, req);
-	enum rd_result	 result;
+	uint64_t		 id = registration_id(rc, req);
+	const struct rd_reg	*reg;
+	enum rd_result		 result;
 
 	if (cu_held(ses, req))
 		return;
-	if (id == 0) {
+	if ((reg = rd_registry_find_id(&rc->rd->reg, id)) == NULL) {
 		cu_respond(resp, 404, NULL);
 		return;
 	}
+	if (!may_change(ses, resp, reg, ACL_DELETE))
+		return;
 	result = rd_remove(rc->rd, id);
 	if (result == RD_OK) {
 		log_info("rd", "location %" PRIu64 " removed by %s", id,
@@ -404,6 +473,16 @@ lookup_obs_free(void *p)
 	}
 }
 
+/* A lookup shows only what its asker may see (RFC 9176 section 7.3). */
+static int
+visible(void *arg, const struct rd_reg *reg)
+{
+	char obj[AUTHZ_OBJECT_MAX];
+
+	return authz_allowed(arg, authz_rd_object(obj, sizeof(obj), reg->d,
+	    reg->ep), ACL_LOOKUP);
+}
+
 /* Renders a lookup; NULL (and the response set) when it cannot. */
 static char *
 render(struct rd_coap *rc, enum rd_lookup_kind kind, const struct rd_query *q,
@@ -435,6 +514,8 @@ observe_lookup(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		return;
 	lo->kind = kind;
 	lo->q = *q;
+	lo->asker = *listen_session_principal(ses);
+	lo->q.visible_arg = &lo->asker;
 	memset(q, 0, sizeof(*q));
 	lo->hash = hash_bytes(data, len);
 	if (obs_add(rc->observers, ses, req, resp, lo) == NULL)
@@ -467,6 +548,8 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 		    err);
 		return;
 	}
+	rq.visible = visible;
+	rq.visible_arg = (void *)(uintptr_t)listen_session_principal(ses);
 	if ((data = render(rc, kind, &rq, &len, &code, &err)) == NULL) {
 		cu_respond(resp, code, err);
 		rd_query_free(&rq);
@@ -603,6 +686,7 @@ void
 rd_coap_reconfigure(struct rd_coap *rc, const struct config *c)
 {
 	rc->max_payload = c->max_payload;
+	rc->ep_from_credential = c->rd_ep_from_credential;
 	cu_bodies_set_max(rc->bodies, c->max_payload);
 	rc->max_response = c->max_response;
 	rc->lf_lim.max_links = c->rd_max_links + 1;	/* then 4.13 */

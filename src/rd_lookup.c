@@ -270,6 +270,14 @@ resolved_free(struct resolved *res)
 	buf_free(&res->anchor);
 }
 
+/* Whether reg takes part in a lookup at all. */
+static int
+shown(const struct rd_query *q, const struct rd_reg *reg)
+{
+	return !reg->expired &&
+	    (q->visible == NULL || q->visible(q->visible_arg, reg));
+}
+
 int
 rd_lookup_matches(const struct rd_reg *reg, enum rd_lookup_kind kind,
     const struct rd_query *q, const char *loc)
@@ -277,7 +285,7 @@ rd_lookup_matches(const struct rd_reg *reg, enum rd_lookup_kind kind,
 	struct resolved	res;
 	int		m = 0;
 
-	if (reg->expired)
+	if (!shown(q, reg))
 		return 0;
 	resolved_init(&res);
 	if (kind == RD_LOOKUP_EP)
@@ -369,7 +377,7 @@ emit(struct walk *w, const struct rd_reg *reg, const struct lf_link *l)
 static int
 walk_reg(struct walk *w, const struct rd_reg *reg)
 {
-	if (reg->expired)
+	if (!shown(w->q, reg))
 		return 0;
 	if (w->kind == RD_LOOKUP_EP) {
 		if (ep_matches(reg, w->q, w->loc, &w->res) &&

@@ -35,6 +35,12 @@ struct rd_query {
 	size_t			n;
 	uint64_t		page, count;
 	int			has_page, has_count;
+	/*
+	 * Set by the caller after parsing, or NULL: registrations it says
+	 * no to are left out, as if they did not exist (RFC 9176 7.3).
+	 */
+	int			(*visible)(void *arg, const struct rd_reg *reg);
+	void			*visible_arg;
 };
 
 /*

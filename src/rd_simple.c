@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include "authz.h"
 #include "batch.h"
 #include "buf.h"
 #include "coaputil.h"
@@ -357,6 +358,7 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 	const coap_address_t	*peer = coap_session_get_addr_remote(ses);
 	struct rd_request	 req;
 	struct fetch		*f;
+	char			 obj[AUTHZ_OBJECT_MAX];
 
 	if (a != NULL) {
 		answer(ses, a, resp);
@@ -364,6 +366,11 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 	}
 	if (check_post(ses, pdu, resp, &req) == -1)
 		return;
+	if (!authz_check(ses, resp, authz_rd_object(obj, sizeof(obj), req.d,
+	    req.ep), ACL_SIMPLE_REGISTER)) {
+		rd_request_free(&req);
+		return;
+	}
 	/* A POST repeated while its device is fetched joins that fetch. */
 	if ((f = find_by_peer(rs, peer)) != NULL) {
 		rd_request_free(&req);

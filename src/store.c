@@ -55,6 +55,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" full INTEGER NOT NULL DEFAULT 0,"
 	" value BLOB,"
 	" value_cf INTEGER);",		/* NULL: none given */
+	/* 4: who created a topic (first come, first remembered). */
+	"ALTER TABLE ps_topic ADD COLUMN owner TEXT;",
 };
 
 static int
@@ -214,8 +216,8 @@ prepare(struct store *s)
 	    sqlite3_prepare_v3(s->db, "DELETE FROM rd_reg WHERE id = ?", -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->rd_delete, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "INSERT INTO ps_topic (id, config, "
-	    "lifetime) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-	    "config = excluded.config, lifetime = excluded.lifetime", -1,
+	    "lifetime, owner) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+	    "SET config = excluded.config, lifetime = excluded.lifetime", -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->ps_save, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "UPDATE ps_topic SET full = ?, "
 	    "value = ?, value_cf = ? WHERE id = ?", -1,
@@ -521,14 +523,15 @@ store_rd_load(struct store *s, int (*fn)(void *, uint64_t, const char *,
 
 enum store_write
 store_ps_save(struct store *s, uint64_t id, const uint8_t *config,
-    size_t len, uint32_t lifetime)
+    size_t len, uint32_t lifetime, const char *owner)
 {
 	sqlite3_stmt *st = s->ps_save;
 
 	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)id) != SQLITE_OK ||
 	    sqlite3_bind_blob64(st, 2, config, len, SQLITE_STATIC) !=
 	    SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, lifetime) != SQLITE_OK) {
+	    sqlite3_bind_int64(st, 3, lifetime) != SQLITE_OK ||
+	    text_or_null(st, 4, owner) != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		return STORE_WRITE_FAILED;
@@ -577,7 +580,8 @@ store_ps_load(struct store *s, int (*fn)(void *, const struct store_ps_row *),
 	int		 rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT id, config, lifetime, full, "
-	    "value, value_cf FROM ps_topic ORDER BY id", -1, &st, NULL) !=
+	    "value, value_cf, owner FROM ps_topic ORDER BY id", -1, &st,
+	    NULL) !=
 	    SQLITE_OK) {
 		log_err("store", "%s: %s", s->path, sqlite3_errmsg(s->db));
 		return -1;
@@ -594,6 +598,7 @@ store_ps_load(struct store *s, int (*fn)(void *, const struct store_ps_row *),
 		row.value_len = (size_t)sqlite3_column_bytes(st, 4);
 		row.value_cf = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int(st, 5);
+		row.owner = (const char *)sqlite3_column_text(st, 6);
 		if (fn(arg, &row) == -1) {
 			sqlite3_finalize(st);
 			return -1;

@@ -16,7 +16,7 @@ enum store_status {
 	STORE_TOO_NEW = -4	/* written by a newer corehubd */
 };
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 #include <stddef.h>
 #include <stdint.h>
@@ -78,9 +78,11 @@ struct store_ps_row {
 	const void	*value;
 	size_t		 value_len;
 	int		 value_cf;	/* -1: none */
+	const char	*owner;		/* NULL: none recorded */
 };
 enum store_write store_ps_save(struct store *s, uint64_t id,
-		    const uint8_t *config, size_t len, uint32_t lifetime);
+		    const uint8_t *config, size_t len, uint32_t lifetime,
+		    const char *owner);
 enum store_write store_ps_value(struct store *s, uint64_t id, int full,
 		    const uint8_t *value, size_t len, int cf);
 enum store_write store_ps_delete(struct store *s, uint64_t id);

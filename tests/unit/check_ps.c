@@ -103,7 +103,7 @@ create(const char *name)
 	const char	*why = NULL;
 
 	props(&p, name);
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_CREATED);
 	return t;
 }
@@ -117,7 +117,7 @@ START_TEST(create_rules)
 	memset(&p, 0, sizeof(p));
 	p.name = "x";
 	p.present = PS_P_NAME;
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EINVAL);
 	ck_assert_str_eq(why, "topic-name and resource-type are required");
 
@@ -129,26 +129,26 @@ START_TEST(create_rules)
 	ck_assert_uint_eq(t->props.max_subs, 50);
 
 	props(&p, "temp");
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EINVAL);
 	ck_assert_str_eq(why, "topic-name is in use");
 
 	props(&p, "other");
 	p.data_uri = "/elsewhere/1";
 	p.present |= PS_P_DATA;
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EINVAL);
 	p.data_uri = "/ps/data/1";
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EINVAL);
 	p.data_uri = "/ps/data/../x";
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EINVAL);
 	p.data_uri = "/ps/data/a/.";
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EINVAL);
 	p.data_uri = "/ps/data/kitchen/temp";
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_CREATED);
 	ck_assert_ptr_eq(ps_topic_find_data(&ps.reg, "/ps/data/kitchen/temp"),
 	    t);
@@ -157,12 +157,12 @@ START_TEST(create_rules)
 	p.init = (uint8_t *)"\x41\x80";
 	p.init_len = 2;
 	p.present |= PS_P_INIT;
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EINVAL);
 	ck_assert_str_eq(why, "initialize needs topic-content-format");
 	p.cf = 60;
 	p.present |= PS_P_CF;
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_CREATED);
 	ck_assert(t->full);
 	ck_assert_uint_eq(t->value_len, 2);
@@ -171,13 +171,13 @@ START_TEST(create_rules)
 	props(&p, "past");
 	p.expires = now_wall - 1;
 	p.present |= PS_P_EXPIRES;
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EINVAL);
 
 	/* Four topics is the cap here: the fifth is 5.03. */
 	create("four");
 	props(&p, "five");
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EFULL);
 	ck_assert_uint_eq(ps_result_code(PS_EFULL), 503);
 }
@@ -338,7 +338,7 @@ START_TEST(expiration)
 	props(&p, "soon");
 	p.expires = now_wall + 10;
 	p.present |= PS_P_EXPIRES;
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_CREATED);
 	create("forever");
 	ck_assert_uint_eq(ps_registry_next_deadline(&ps.reg), now_ms + 10000);
@@ -420,7 +420,7 @@ START_TEST(restore_after_reopen)
 	props(&p, "expiring");
 	p.expires = now_wall + 100;
 	p.present |= PS_P_EXPIRES;
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &e, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &e, &why),
 	    PS_CREATED);
 	(void)h;
 
@@ -457,7 +457,7 @@ START_TEST(failed_write_changes_nothing)
 	ck_assert(!t->full);
 	ck_assert_int_eq(published, 0);
 	props(&p, "new");
-	ck_assert_int_eq(ps_create(&ps, &p, now_ms, now_wall, &t, &why),
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EBUSY);
 	ck_assert_ptr_null(ps_topic_find_name(&ps.reg, "new"));
 	store_fail_writes(st, 0);

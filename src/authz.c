@@ -1,0 +1,98 @@
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "authz.h"
+#include "coaputil.h"
+#include "listen.h"
+#include "log.h"
+#include "principal.h"
+
+static struct acl *current;
+
+static const char *
+action_name(unsigned int action)
+{
+	static const char *const names[] = {
+		"register", "update", "delete", "lookup", "simple-register",
+		"create", "admin", "read-config", "publish", "subscribe",
+		"delete-data", "stats"
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (action == 1u << i)
+			return names[i];
+	return "?";
+}
+
+void
+authz_set(struct acl *acl)
+{
+	acl_free(current);
+	current = acl;
+}
+
+const struct acl *
+authz_acl(void)
+{
+	return current;
+}
+
+int
+authz_allowed(const struct principal *p, const char *object,
+    unsigned int action)
+{
+	return acl_allowed(current, p, object, action);
+}
+
+static void
+refuse(const struct principal *p, coap_pdu_t *resp, const char *why)
+{
+	cu_respond(resp, p->kind == PRINCIPAL_ANON ? 401 : 403, why);
+}
+
+void
+authz_refuse(const coap_session_t *ses, coap_pdu_t *resp, const char *why)
+{
+	const struct principal *p = listen_session_principal(ses);
+
+	log_info("authz", "%s refused: %s", p->name, why);
+	refuse(p, resp, why);
+}
+
+int
+authz_check(const coap_session_t *ses, coap_pdu_t *resp, const char *object,
+    unsigned int action)
+{
+	const struct principal	*p = listen_session_principal(ses);
+	char			 esc[128];
+
+	if (acl_allowed(current, p, object, action))
+		return 1;
+	log_info("authz", "%s refused %s on %s", p->name,
+	    action_name(action), log_escape(object, strlen(object), esc,
+	    sizeof(esc)));
+	refuse(p, resp, "not allowed");
+	return 0;
+}
+
+void
+authz_quota(const struct principal *p, struct acl_quota *out)
+{
+	acl_quota(current, p, out);
+}
+
+const char *
+authz_rd_object(char *buf, size_t size, const char *d, const char *ep)
+{
+	snprintf(buf, size, "rd:%s/%s", d ? d : "", ep ? ep : "");
+	return buf;
+}
+
+const char *
+authz_ps_object(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "ps:%s", name);
+	return buf;
+}

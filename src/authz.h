@@ -1,0 +1,45 @@
+/*
+ * authz: the daemon's authorization at the CoAP edge. Owns the ACL in
+ * force (replaced whole on reload, never edited), the names of the
+ * objects the services ask about (rd:<d>/<ep>, ps:<topic-name>, stats),
+ * and what a refusal answers: 4.01 to an anonymous client, which a
+ * credential might help, 4.03 otherwise (RFC 9200 section 5.10.2).
+ */
+#ifndef COREHUB_AUTHZ_H
+#define COREHUB_AUTHZ_H
+
+#include <stddef.h>
+
+#include <coap3/coap.h>
+
+#include "acl.h"
+
+#define AUTHZ_OBJECT_MAX	600
+
+struct acl_quota;
+struct principal;
+
+/* Takes acl (NULL: everything is allowed) and frees the one before. */
+void		 authz_set(struct acl *acl);
+const struct acl *authz_acl(void);
+
+int		 authz_allowed(const struct principal *p, const char *object,
+		    unsigned int action);
+/*
+ * Whether the session's principal may do action on object; if not, the
+ * response is set (4.01 or 4.03, with a diagnostic) and the refusal
+ * logged.
+ */
+int		 authz_check(const coap_session_t *ses, coap_pdu_t *resp,
+		    const char *object, unsigned int action);
+/* The refusal alone, for a decision made elsewhere (an owner check). */
+void		 authz_refuse(const coap_session_t *ses, coap_pdu_t *resp,
+		    const char *why);
+void		 authz_quota(const struct principal *p, struct acl_quota *out);
+
+/* Object names; an over-long one is cut, which only ever matches less. */
+const char	*authz_rd_object(char *buf, size_t size, const char *d,
+		    const char *ep);
+const char	*authz_ps_object(char *buf, size_t size, const char *name);
+
+#endif
