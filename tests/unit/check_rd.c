@@ -82,6 +82,8 @@ parse_req(const char *query, struct rd_request *req, const char **err)
 	return rd_request_parse(opts, lens, n, req, err);
 }
 
+static const char *registrant = "psk:test";
+
 static enum rd_result
 reg(const char *query, const char *payload, const char *con, uint64_t *id)
 {
@@ -94,7 +96,7 @@ reg(const char *query, const char *payload, const char *con, uint64_t *id)
 	ck_assert_msg(parse_req(query, &req, &err) == 0, "%s: %s", query, err);
 	ck_assert_int_eq(lf_parse(payload, strlen(payload), NULL, &doc, NULL),
 	    LF_OK);
-	res = rd_register(&rd, &req, &doc, con, "psk:test", now_ms, now_wall,
+	res = rd_register(&rd, &req, &doc, con, registrant, now_ms, now_wall,
 	    id ? id : &dummy);
 	lf_doc_free(&doc);
 	rd_request_free(&req);
@@ -472,6 +474,40 @@ START_TEST(group_commit)
 }
 END_TEST
 
+/* First come, first remembered (RFC 9176 section 7.5). */
+START_TEST(first_come_first_remembered)
+{
+	struct rd_reg	*r;
+	uint64_t	 id, id2;
+
+	registrant = "psk:alice";
+	ck_assert_int_eq(reg("ep=n&lt=10", "</a>", "coap://h", &id),
+	    RD_CREATED);
+	r = rd_registry_find_id(&rd.reg, id);
+	ck_assert_str_eq(r->c.owner, "psk:alice");
+	ck_assert_int_eq(rd_check_owner(r, "psk:alice"), RD_OK);
+	ck_assert_int_eq(rd_check_owner(r, "psk:bob"), RD_EFORBIDDEN);
+	ck_assert_int_eq(rd_check_owner(r, NULL), RD_EFORBIDDEN);
+	ck_assert_uint_eq(rd_result_code(RD_EFORBIDDEN), 403);
+
+	/* Another principal cannot take an active registration over. */
+	registrant = "psk:bob";
+	ck_assert_int_eq(reg("ep=n", "</b>", "coap://h", NULL), RD_EFORBIDDEN);
+	EXPECT(RD_LOOKUP_RES, "ep=n", "<coap://h/a>");
+	/* The owner stays across an update. */
+	ck_assert_int_eq(update(id, "lt=20", NULL), RD_OK);
+	ck_assert_str_eq(rd_registry_find_id(&rd.reg, id)->c.owner,
+	    "psk:alice");
+	/* Once expired (in its grace time) it is free to take. */
+	rd_expire(&rd, now_ms + 21000);
+	ck_assert_int_eq(reg("ep=n", "</b>", "coap://h", &id2), RD_OK);
+	ck_assert_uint_eq(id2, id);
+	ck_assert_str_eq(rd_registry_find_id(&rd.reg, id)->c.owner,
+	    "psk:bob");
+	registrant = "psk:test";
+}
+END_TEST
+
 /* The hashed index: sorted postings, growth, deletion and reuse. */
 START_TEST(index_postings)
 {
@@ -545,6 +581,7 @@ main(void)
 	tcase_add_test(tc, failed_commit_changes_nothing);
 	tcase_add_test(tc, index_postings);
 	tcase_add_test(tc, group_commit);
+	tcase_add_test(tc, first_come_first_remembered);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
