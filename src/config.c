@@ -575,6 +575,7 @@ kw_listen(struct parser *p, int argc, char **argv)
 	}
 	l->verify_client = 1;
 	l->verify_depth = 3;
+	l->echo = 1;
 	l->line = p->line;
 	if ((err = uri_parse(argv[1], l)) != NULL) {
 		perr(p, "listen %s: %s", argv[1], err);
@@ -650,6 +651,21 @@ kw_certificate(struct parser *p, int argc, char **argv)
 {
 	kw_path_in_block(p, p->block ? &p->block->certificate : NULL,
 	    argv[1], argv[0]);
+}
+
+static void
+kw_echo(struct parser *p, int argc, char **argv)
+{
+	int v;
+
+	if (p->block == NULL)
+		return;
+	if (p->block->proto != CONFIG_PROTO_COAP) {
+		perr(p, "echo applies only to coap:// listeners");
+		return;
+	}
+	if ((v = parse_bool(p, argv[1], argv[0])) != -1)
+		p->block->echo = v;
 }
 
 static void
@@ -730,6 +746,7 @@ static const struct keyword top_keywords[] = {
 static const struct keyword listener_keywords[] = {
 	{ "ca-file",		1, 1, kw_ca_file },
 	{ "certificate",	1, 1, kw_certificate },
+	{ "echo",		1, 1, kw_echo },
 	{ "private-key",	1, 1, kw_private_key },
 	{ "psk-file",		1, 1, kw_psk_file },
 	{ "verify-client",	1, 1, kw_verify_client },
@@ -1110,7 +1127,8 @@ print_listener(const struct config_listener *l, FILE *out)
 {
 	fprintf(out, "listen %s", l->uri);
 	if (!config_proto_secure(l->proto)) {
-		fputc('\n', out);
+		fputs(l->proto == CONFIG_PROTO_COAP && !l->echo ?
+		    " {\n\techo no\n}\n" : "\n", out);
 		return;
 	}
 	fputs(" {\n", out);

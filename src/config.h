@@ -45,6 +45,7 @@ struct config_listener {
 	char			*ca_file;
 	int			 verify_client;	/* 1 unless "no" */
 	int			 verify_depth;
+	int			 echo;		/* coap://: RFC 9175 limits */
 	char			*file;		/* where it was defined */
 	int			 line;
 };

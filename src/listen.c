@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "echo.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -35,6 +36,7 @@ struct listener {
 	struct psk_table	*psk;	/* swapped on reload */
 	char			*certificate, *private_key, *ca_file;
 	int			 verify_client;
+	int			 echo;		/* RFC 9175 limits apply */
 	coap_bin_const_t	 psk_key;	/* what the callback returns */
 };
 
@@ -81,6 +83,15 @@ session_set_principal(struct listener *l, coap_session_t *ses,
 	TAILQ_INSERT_TAIL(&l->principals, sp, entry);
 	coap_session_set_app_data(ses, sp);
 	return 0;
+}
+
+int
+listen_session_needs_echo(const coap_session_t *ses)
+{
+	const struct listener *l =
+	    coap_get_app_data(coap_session_get_context(ses));
+
+	return l != NULL && l->proto == CONFIG_PROTO_COAP && l->echo;
 }
 
 const struct principal *
@@ -172,6 +183,7 @@ event_cb(coap_session_t *ses, const coap_event_t event)
 		/* The next handshake on this session sets it again. */
 		session_clear_principal(ses);
 		observe_session_closed(ses);
+		echo_session_closed(ses);
 		break;
 	default:
 		break;
@@ -372,6 +384,7 @@ listener_open(struct config_listener *cl, const struct config *c)
 		goto fail;
 	l->proto = cl->proto;
 	l->verify_client = cl->verify_client;
+	l->echo = cl->echo;
 	if ((cl->certificate && !(l->certificate = strdup(cl->certificate))) ||
 	    (cl->private_key && !(l->private_key = strdup(cl->private_key))) ||
 	    (cl->ca_file && !(l->ca_file = strdup(cl->ca_file))))
@@ -424,6 +437,7 @@ listener_reload(struct listener *l, struct config_listener *cl,
     const struct config *c)
 {
 	apply_limits(l->ctx, c);
+	l->echo = cl->echo;
 	if (str_differs(l->certificate, cl->certificate) ||
 	    str_differs(l->private_key, cl->private_key) ||
 	    str_differs(l->ca_file, cl->ca_file) ||

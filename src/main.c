@@ -19,6 +19,7 @@
 #include "coaputil.h"
 #include "config.h"
 #include "dispatch.h"
+#include "echo.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -318,6 +319,10 @@ serve(struct daemon *d)
 		return rc;
 	authz_set(d->conf->acl);
 	d->conf->acl = NULL;
+	if (echo_init() == -1) {
+		log_err("main", "no random bytes for Echo values");
+		return 1;
+	}
 	if ((d->loop = loop_new(&hooks)) == NULL ||
 	    (d->batch = batch_new(d->store, d->conf->database_sync_full,
 	    need_commit, d)) == NULL ||

@@ -14,6 +14,7 @@
 #include "coaputil.h"
 #include "config.h"
 #include "dispatch.h"
+#include "echo.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -25,6 +26,7 @@
 
 #define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
 #define CF_CBOR		COAP_MEDIATYPE_APPLICATION_CBOR
+#define PS_CONF_SIZE_HINT 64	/* a typical configuration's size */
 
 struct ps_coap {
 	struct ps		*ps;
@@ -297,6 +299,10 @@ list_topics(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 			return;
 		}
 	}
+	if (!echo_check(ses, req, resp, b.len)) {
+		buf_free(&b);
+		return;
+	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	out = b.data ? buf_release(&b) : strdup("");
 	if (out == NULL || !coap_add_data_large_response(res, ses, req, resp,
@@ -449,7 +455,9 @@ hnd_topic(void *arg, coap_resource_t *res, coap_session_t *ses,
 	}
 	switch (coap_pdu_get_code(req)) {
 	case COAP_REQUEST_CODE_GET:
-		if (ps_coap_may(ses, resp, t, ACL_READ_CONFIG))
+		/* A configuration is small, but no exception to the rule. */
+		if (ps_coap_may(ses, resp, t, ACL_READ_CONFIG) &&
+		    echo_check(ses, req, resp, PS_CONF_SIZE_HINT))
 			respond_cbor(resp, 205, pc->cf, t, PS_P_ALL);
 		break;
 	case COAP_REQUEST_CODE_FETCH:
@@ -577,6 +585,9 @@ ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 		cu_respond(resp, 404, "the topic has no data yet");
 		return;
 	}
+	if ((ob == OBS_REGISTER && !echo_require(ses, req, resp)) ||
+	    !echo_check(ses, req, resp, t->value_len))
+		return;
 	/* At max-subscribers: served without Observe (RFC 7641 4.1). */
 	if (ob == OBS_REGISTER && (set = subscribers(t, 1)) != NULL &&
 	    obs_add(set, ses, req, resp, NULL) != NULL) {

@@ -11,6 +11,7 @@
 #include "coaputil.h"
 #include "config.h"
 #include "dispatch.h"
+#include "echo.h"
 #include "linkformat.h"
 #include "listen.h"
 #include "log.h"
@@ -163,6 +164,10 @@ list_children(struct ps_legacy *pl, coap_resource_t *res, coap_session_t *ses,
 	/* A filter that selects nothing is 4.04 (-09 section 4.1). */
 	if (b.len == 0 && q.n > 0) {
 		cu_respond(resp, 404, NULL);
+		return;
+	}
+	if (!echo_check(ses, req, resp, b.len)) {
+		buf_free(&b);
 		return;
 	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));

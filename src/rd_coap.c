@@ -16,6 +16,7 @@
 #include "coaputil.h"
 #include "config.h"
 #include "dispatch.h"
+#include "echo.h"
 #include "linkformat.h"
 #include "listen.h"
 #include "log.h"
@@ -557,7 +558,14 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 	}
 	if (ob == OBS_DEREGISTER)
 		obs_remove_request(rc->observers, ses, req);
-	else if (ob == OBS_REGISTER)
+	/* An unverified plain-UDP peer gets 4.01 with Echo instead. */
+	if ((ob == OBS_REGISTER && !echo_require(ses, req, resp)) ||
+	    !echo_check(ses, req, resp, len)) {
+		rd_query_free(&rq);
+		free(data);
+		return;
+	}
+	if (ob == OBS_REGISTER)
 		observe_lookup(rc, ses, req, resp, kind, &rq, data, len);
 	rd_query_free(&rq);
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));

@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "coaputil.h"
+#include "echo.h"
 #include "linkformat.h"
 #include "listen.h"
 #include "log.h"
@@ -364,6 +365,9 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 		answer(ses, a, resp);
 		return;
 	}
+	/* The fetch would be an amplifier for a spoofed source. */
+	if (!echo_require(ses, pdu, resp))
+		return;
 	if (check_post(ses, pdu, resp, &req) == -1)
 		return;
 	if (!authz_check(ses, resp, authz_rd_object(obj, sizeof(obj), req.d,

@@ -4,7 +4,9 @@
  * It serves GET /.well-known/core (Block2 when asked or when the document
  * exceeds 64 bytes a block is requested), and with -r it first sends a
  * simple registration, POST /.well-known/rd?QUERY, from that same socket,
- * then prints the final response code (e.g. 2.04) and exits.
+ * then prints the final response code (e.g. 2.04) and exits; a 4.01 with
+ * an Echo option (RFC 9175) is answered once by sending the POST again
+ * with that option.
  *
  * usage: coap-device [-r RDHOST:RDPORT -q QUERY] [-n] [-t SECONDS]
  *                    PORT LINKFILE
@@ -28,6 +30,8 @@ struct msg {
 	uint8_t		 tok[8];
 	int		 wk_core, block2_num, block2_szx, has_block2;
 	size_t		 plen;
+	uint8_t		 echo[40];	/* RFC 9175 allows up to 40 bytes */
+	size_t		 echolen;
 };
 
 static size_t
@@ -98,6 +102,10 @@ parse(const uint8_t *b, size_t n, struct msg *m)
 				m->wk_core++;
 			seg++;
 		}
+		if (num == 252 && l <= sizeof(m->echo)) {	/* Echo */
+			memcpy(m->echo, b + i, l);
+			m->echolen = l;
+		}
 		if (num == 23) {	/* Block2 */
 			unsigned v = 0;
 
@@ -155,8 +163,10 @@ answer_core(uint8_t *out, const struct msg *m, const char *doc, size_t dlen)
 	return o;
 }
 
+/* The POST, with the Echo value of a 4.01 when echo is not NULL. */
 static size_t
-make_post(uint8_t *out, const char *query, unsigned mid)
+make_post(uint8_t *out, const char *query, unsigned mid,
+    const uint8_t *echo, size_t echolen)
 {
 	size_t		o = 4 + 2;
 	unsigned	last = 0;
@@ -173,6 +183,8 @@ make_post(uint8_t *out, const char *query, unsigned mid)
 	snprintf(q, sizeof(q), "%s", query);
 	for (p = strtok_r(q, "&", &save); p; p = strtok_r(NULL, "&", &save))
 		o += put_opt(out + o, &last, 15, p, strlen(p));
+	if (echo != NULL)
+		o += put_opt(out + o, &last, 252, echo, echolen);
 	return o;
 }
 
@@ -180,7 +192,7 @@ int
 main(int argc, char **argv)
 {
 	const char		*rd = NULL, *query = "";
-	int			 ch, mute = 0, secs = 60, fd;
+	int			 ch, mute = 0, secs = 60, fd, echoed = 0;
 	struct sockaddr_in	 me, rdaddr;
 	char			 doc[65536];
 	size_t			 dlen = 0;
@@ -230,7 +242,7 @@ main(int argc, char **argv)
 		rdaddr.sin_family = AF_INET;
 		rdaddr.sin_port = htons((uint16_t)atoi(colon + 1));
 		inet_pton(AF_INET, host, &rdaddr.sin_addr);
-		n = make_post(pkt, query, 0x1234);
+		n = make_post(pkt, query, 0x1234, NULL, 0);
 		sendto(fd, pkt, n, 0, (struct sockaddr *)&rdaddr,
 		    sizeof(rdaddr));
 	}
@@ -264,6 +276,17 @@ main(int argc, char **argv)
 
 				sendto(fd, ack, 4, 0, (struct sockaddr *)&from,
 				    fl);
+			}
+			/* RFC 9175: 4.01 with Echo, once: send it back. */
+			if (m.code == 0x81 && m.echolen > 0 && !echoed) {
+				uint8_t	pkt[1024];
+				size_t	pn = make_post(pkt, query, 0x1235,
+					    m.echo, m.echolen);
+
+				sendto(fd, pkt, pn, 0,
+				    (struct sockaddr *)&rdaddr, sizeof(rdaddr));
+				echoed = 1;
+				continue;
 			}
 			printf("%d.%02d\n", m.code >> 5, m.code & 31);
 			return 0;
