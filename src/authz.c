@@ -61,6 +61,15 @@ authz_refuse(const coap_session_t *ses, coap_pdu_t *resp, const char *why)
 	refuse(p, resp, why);
 }
 
+void
+authz_over_quota(const coap_session_t *ses, coap_pdu_t *resp,
+    const char *why)
+{
+	log_info("authz", "%s over quota: %s",
+	    listen_session_principal(ses)->name, why);
+	cu_respond(resp, 403, why);
+}
+
 int
 authz_check(const coap_session_t *ses, coap_pdu_t *resp, const char *object,
     unsigned int action)

@@ -35,6 +35,9 @@ int		 authz_check(const coap_session_t *ses, coap_pdu_t *resp,
 /* The refusal alone, for a decision made elsewhere (an owner check). */
 void		 authz_refuse(const coap_session_t *ses, coap_pdu_t *resp,
 		    const char *why);
+/* A principal's quota reached: 4.03 with why (an anon one too). */
+void		 authz_over_quota(const coap_session_t *ses, coap_pdu_t *resp,
+		    const char *why);
 void		 authz_quota(const struct principal *p, struct acl_quota *out);
 
 /* Object names; an over-long one is cut, which only ever matches less. */

@@ -222,6 +222,7 @@ ps_create(struct ps *ps, const struct ps_props *in, const char *owner,
 		goto fail;
 	}
 	t->owner = copy;
+	(void)tally_add(&ps->reg.owners, copy, 1);
 	EMIT(ps, created, t);
 	*out = t;
 	return PS_CREATED;
@@ -384,6 +385,7 @@ restore_one(void *arg, const struct store_ps_row *row)
 	t->lifetime = row->lifetime;
 	if (row->owner != NULL && (t->owner = strdup(row->owner)) == NULL)
 		return -1;
+	(void)tally_add(&ps->reg.owners, t->owner, 1);
 	if (row->full) {
 		if (ps_topic_set_value(t, row->value, row->value_len,
 		    row->value_cf) == -1)

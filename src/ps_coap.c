@@ -23,6 +23,7 @@
 #include "ps.h"
 #include "ps_cbor.h"
 #include "ps_coap.h"
+#include "tally.h"
 
 #define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
 #define CF_CBOR		COAP_MEDIATYPE_APPLICATION_CBOR
@@ -37,7 +38,26 @@ struct ps_coap {
 	char			*path, *data_path;
 	uint16_t		 cf;		/* core-pubsub+cbor */
 	size_t			 max_response;
+	struct tally		 subs;		/* subscriptions by principal */
+	struct tally		 rates;		/* publish buckets */
 };
+
+/* One subscription, counted against its principal's quota. */
+struct sub {
+	struct tally	*subs;
+	char		 name[PRINCIPAL_NAME_MAX + 1];
+};
+
+static void
+sub_free(void *arg)
+{
+	struct sub *s = arg;
+
+	if (s == NULL)
+		return;
+	(void)tally_add(s->subs, s->name, -1);
+	free(s);
+}
 
 static void
 free_payload(coap_session_t *ses, void *p)
@@ -66,7 +86,7 @@ subscribers(struct ps_topic *t, int create)
 		return t->app;
 	max = (t->props.present & PS_P_MAX_SUBS) ? t->props.max_subs :
 	    SIZE_MAX;
-	t->app = obs_set_new(max, NULL);
+	t->app = obs_set_new(max, sub_free);
 	return t->app;
 }
 
@@ -349,8 +369,9 @@ hnd_coll_post(coap_resource_t *res, coap_session_t *ses,
 	if (cu_held(ses, req) ||
 	    get_props(pc, ses, req, resp, &in) == -1)
 		return;
-	if ((in.present & PS_P_NAME) && !authz_check(ses, resp,
-	    authz_ps_object(obj, sizeof(obj), in.name), ACL_CREATE)) {
+	if (((in.present & PS_P_NAME) && !authz_check(ses, resp,
+	    authz_ps_object(obj, sizeof(obj), in.name), ACL_CREATE)) ||
+	    !ps_coap_topic_allowed(pc, ses, resp)) {
 		ps_props_clear(&in);
 		return;
 	}
@@ -570,6 +591,73 @@ on_check(evutil_socket_t fd, short what, void *arg)
 		arm_check(pc, shortest);
 }
 
+/*
+ * A subscription the principal's quota allows (NULL with 4.03 set when
+ * it does not), counted until the observer goes.
+ */
+static struct sub *
+new_sub(struct ps_coap *pc, coap_session_t *ses, coap_pdu_t *resp)
+{
+	const struct principal	*p = listen_session_principal(ses);
+	struct acl_quota	 q;
+	struct sub		*s;
+	char			 diag[96];
+
+	authz_quota(p, &q);
+	if (q.subscriptions &&
+	    tally_get(&pc->subs, p->name) >= q.subscriptions) {
+		snprintf(diag, sizeof(diag), "quota: at most %u "
+		    "subscriptions", q.subscriptions);
+		authz_over_quota(ses, resp, diag);
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		cu_respond(resp, 500, NULL);
+		return NULL;
+	}
+	s->subs = &pc->subs;
+	snprintf(s->name, sizeof(s->name), "%s", p->name);
+	if (tally_add(&pc->subs, s->name, 1) == -1) {
+		free(s);
+		cu_respond(resp, 500, NULL);
+		return NULL;
+	}
+	return s;
+}
+
+int
+ps_coap_publish_allowed(struct ps_coap *pc, coap_session_t *ses,
+    coap_pdu_t *resp)
+{
+	const struct principal	*p = listen_session_principal(ses);
+	struct acl_quota	 q;
+	uint32_t		 retry = 1;
+
+	authz_quota(p, &q);
+	if (tally_take(&pc->rates, p->name, q.publish_rate, cu_now_ms(),
+	    &retry) == 0)
+		return 1;
+	log_info("authz", "%s over its publish rate", p->name);
+	cu_respond_max_age(resp, 429, retry, "quota: publishing too fast");
+	return 0;
+}
+
+int
+ps_coap_topic_allowed(struct ps_coap *pc, coap_session_t *ses,
+    coap_pdu_t *resp)
+{
+	const struct principal	*p = listen_session_principal(ses);
+	struct acl_quota	 q;
+	char			 diag[96];
+
+	authz_quota(p, &q);
+	if (!q.topics || tally_get(&pc->ps->reg.owners, p->name) < q.topics)
+		return 1;
+	snprintf(diag, sizeof(diag), "quota: at most %u topics", q.topics);
+	authz_over_quota(ses, resp, diag);
+	return 0;
+}
+
 void
 ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp,
@@ -577,6 +665,7 @@ ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 {
 	enum obs_request	 ob = obs_request_kind(req);
 	struct obs_set		*set;
+	struct sub		*sub = NULL;
 	uint8_t			*copy;
 
 	if (ob == OBS_DEREGISTER && t->app != NULL)
@@ -588,12 +677,21 @@ ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 	if ((ob == OBS_REGISTER && !echo_require(ses, req, resp)) ||
 	    !echo_check(ses, req, resp, t->value_len))
 		return;
-	/* At max-subscribers: served without Observe (RFC 7641 4.1). */
-	if (ob == OBS_REGISTER && (set = subscribers(t, 1)) != NULL &&
-	    obs_add(set, ses, req, resp, NULL) != NULL) {
-		log_debug("ps", "subscription to \"%s\" by %s", t->props.name,
-		    listen_session_principal(ses)->name);
-		arm_check(pc, t->props.obs_check);
+	if (ob == OBS_REGISTER && (sub = new_sub(pc, ses, resp)) == NULL)
+		return;
+	/*
+	 * At max-subscribers: served without Observe (RFC 7641 4.1); the set
+	 * takes the subscription and frees it when it is refused or ends.
+	 */
+	if (ob == OBS_REGISTER) {
+		if ((set = subscribers(t, 1)) == NULL)
+			sub_free(sub);
+		else if (obs_add(set, ses, req, resp, sub) != NULL) {
+			log_debug("ps", "subscription to \"%s\" by %s",
+			    t->props.name,
+			    listen_session_principal(ses)->name);
+			arm_check(pc, t->props.obs_check);
+		}
 	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	if ((copy = malloc(t->value_len ? t->value_len : 1)) == NULL) {
@@ -627,7 +725,8 @@ hnd_data(void *arg, coap_resource_t *res, coap_session_t *ses,
 	}
 	switch (coap_pdu_get_code(req)) {
 	case COAP_REQUEST_CODE_PUT:
-		if (ps_coap_may(ses, resp, t, ACL_PUBLISH))
+		if (ps_coap_may(ses, resp, t, ACL_PUBLISH) &&
+		    ps_coap_publish_allowed(pc, ses, resp))
 			data_publish(pc, ses, req, resp, t);
 		break;
 	case COAP_REQUEST_CODE_GET:
@@ -756,6 +855,8 @@ ps_coap_free(struct ps_coap *pc)
 	}
 	ps_unlisten(pc->ps, pc);
 	cu_bodies_free(pc->bodies);
+	tally_clear(&pc->subs);
+	tally_clear(&pc->rates);
 	if (pc->timer)
 		event_free(pc->timer);
 	if (pc->check)

@@ -45,6 +45,14 @@ int		 ps_coap_may(coap_session_t *ses, coap_pdu_t *resp,
 		    const struct ps_topic *t, unsigned int action);
 int		 ps_coap_may_admin(coap_session_t *ses, coap_pdu_t *resp,
 		    const struct ps_topic *t);
+/*
+ * The principal's quotas: its publish rate (4.29 with Max-Age when over)
+ * and its number of topics (4.03); the response is set when not allowed.
+ */
+int		 ps_coap_publish_allowed(struct ps_coap *pc,
+		    coap_session_t *ses, coap_pdu_t *resp);
+int		 ps_coap_topic_allowed(struct ps_coap *pc, coap_session_t *ses,
+		    coap_pdu_t *resp);
 void		 ps_coap_free(struct ps_coap *pc);
 
 #endif

@@ -294,7 +294,9 @@ legacy_create(struct ps_legacy *pl, coap_session_t *ses, const coap_pdu_t *req,
 			respond_result(resp, r, 0);
 			return;
 		}
-	} else if ((r = create_at(pl, tpath, (int)cf, lifetime > 0 ?
+	} else if (!ps_coap_topic_allowed(pl->pc, ses, resp))
+		return;
+	else if ((r = create_at(pl, tpath, (int)cf, lifetime > 0 ?
 	    (uint32_t)lifetime : 0, listen_session_principal(ses)->name,
 	    &t)) != PS_CREATED) {
 		respond_result(resp, r, 0);
@@ -354,7 +356,10 @@ legacy_publish(struct ps_legacy *pl, coap_session_t *ses,
 	if (t != NULL ? !ps_coap_may(ses, resp, t, ACL_PUBLISH) :
 	    (!authz_check(ses, resp, authz_ps_object(obj, sizeof(obj),
 	    path + strlen(pl->root) + 1), ACL_CREATE) ||
-	    !authz_check(ses, resp, obj, ACL_PUBLISH)))
+	    !authz_check(ses, resp, obj, ACL_PUBLISH) ||
+	    !ps_coap_topic_allowed(pl->pc, ses, resp)))
+		return;
+	if (!ps_coap_publish_allowed(pl->pc, ses, resp))
 		return;
 	if (cu_body_get(pl->bodies, ses, req, resp, &data, &len, &held) !=
 	    CU_BODY_DONE)

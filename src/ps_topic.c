@@ -40,6 +40,7 @@ ps_registry_clear(struct ps_registry *r,
 	free(r->data_prefix);
 	free(r->legacy_prefix);
 	r->data_prefix = r->legacy_prefix = NULL;
+	tally_clear(&r->owners);
 }
 
 struct ps_topic *
@@ -350,6 +351,7 @@ void
 ps_topic_remove(struct ps_registry *r, struct ps_topic *t)
 {
 	ps_topic_set_deadline(r, t, 0);
+	(void)tally_add(&r->owners, t->owner, -1);
 	HASH_DELETE(hh_id, r->by_id, t);
 	HASH_DELETE(hh_name, r->by_name, t);
 	HASH_DELETE(hh_data, r->by_data, t);

@@ -16,6 +16,7 @@
 #include <uthash.h>
 
 #include "ps_props.h"
+#include "tally.h"
 
 #define PS_OBS_CHECK_DEFAULT	86400	/* RFC 7641 section 4.5 */
 #define PS_RT_DATA		"core.ps.data"
@@ -58,6 +59,7 @@ struct ps_registry {
 	struct ps_topic	*timed;
 	uint64_t	 next;
 	int		 next_valid;
+	struct tally	 owners;	/* topics by owner (ps.c counts) */
 };
 
 enum ps_result {

@@ -192,6 +192,50 @@ ep_from_credential(coap_session_t *ses, coap_pdu_t *resp,
 	return 0;
 }
 
+/* Links in a body, counted cheaply (one '<' each), for the quota. */
+static size_t
+links_in(const uint8_t *body, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += body[i] == '<';
+	return n;
+}
+
+/*
+ * The principal's quotas: a new registration beyond its count, or more
+ * links than it may register, is 4.03 with the reason; refreshing what it
+ * already holds always works (RFC 9176 5.3, REL-5).
+ */
+static int
+within_quota(struct rd_coap *rc, coap_session_t *ses, coap_pdu_t *resp,
+    const struct rd_request *r, size_t nlinks)
+{
+	const struct principal	*p = listen_session_principal(ses);
+	const struct rd_reg	*reg;
+	struct acl_quota	 q;
+	char			 diag[96];
+
+	authz_quota(p, &q);
+	if (q.links && nlinks > q.links) {
+		snprintf(diag, sizeof(diag), "quota: at most %u links",
+		    q.links);
+		authz_over_quota(ses, resp, diag);
+		return 0;
+	}
+	reg = rd_registry_find(&rc->rd->reg, r->ep, r->d);
+	if (q.registrations && !(reg != NULL && !reg->expired &&
+	    rd_check_owner(reg, p->name) == RD_OK) &&
+	    tally_get(&rc->rd->reg.owners, p->name) >= q.registrations) {
+		snprintf(diag, sizeof(diag), "quota: at most %u registrations",
+		    q.registrations);
+		authz_over_quota(ses, resp, diag);
+		return 0;
+	}
+	return 1;
+}
+
 /*
  * Whether the session may change reg with action: the ACL, and first come
  * first remembered on top. Sets the refusal when not.
@@ -255,7 +299,8 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		goto done;
 	}
 	if (!authz_check(ses, resp, authz_rd_object(obj, sizeof(obj), r.d,
-	    r.ep), ACL_REGISTER))
+	    r.ep), ACL_REGISTER) || !within_quota(rc, ses, resp, &r, links_in(
+	    body, len)))
 		goto done;
 	con = rd_coap_implicit_base(ses);
 	if (r.base == NULL && con == NULL) {

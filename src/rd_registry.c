@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "rd_registry.h"
+#include "tally.h"
 #include "uri.h"
 
 void
@@ -350,6 +351,8 @@ rd_registry_add(struct rd_registry *r, uint64_t id, const char *ep,
 		r->next_id = reg->id + 1;
 	r->count++;
 	r->nlinks += reg->c.links.nlinks;
+	/* Quotas are advisory: a failed count never loses a registration. */
+	(void)tally_add(&r->owners, reg->c.owner, 1);
 	return reg;
 }
 
@@ -370,6 +373,8 @@ rd_registry_replace(struct rd_registry *r, struct rd_reg *reg,
 	memset(c, 0, sizeof(*c));
 	r->nlinks += reg->c.links.nlinks;
 	r->nlinks -= old.links.nlinks;
+	(void)tally_add(&r->owners, old.owner, -1);
+	(void)tally_add(&r->owners, reg->c.owner, 1);
 	rd_content_free(&old);
 	reg->expires = expires;
 	reg->expired = 0;
@@ -465,6 +470,7 @@ rd_registry_remove(struct rd_registry *r, struct rd_reg *reg)
 	list_remove(r, reg);
 	r->count--;
 	r->nlinks -= reg->c.links.nlinks;
+	(void)tally_add(&r->owners, reg->c.owner, -1);
 	reg_free(reg);
 }
 
@@ -516,5 +522,6 @@ rd_registry_clear(struct rd_registry *r)
 		reg_free(reg);
 	}
 	free(r->heap);
+	tally_clear(&r->owners);
 	rd_registry_init(r, r->grace_ms);
 }

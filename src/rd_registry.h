@@ -15,6 +15,7 @@
 
 #include "linkformat.h"
 #include "rd_index.h"
+#include "tally.h"
 
 #define RD_EP_MAX	63		/* bytes of UTF-8, RFC 9176 section 5 */
 #define RD_LT_DEFAULT	90000
@@ -60,6 +61,7 @@ struct rd_registry {
 	struct rd_reg		**heap;
 	size_t			 heap_len, heap_cap;
 	uint64_t		 grace_ms;	/* expired but refreshable */
+	struct tally		 owners;	/* registrations by owner */
 };
 
 void		 rd_registry_init(struct rd_registry *r, uint64_t grace_ms);

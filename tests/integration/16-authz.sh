@@ -21,6 +21,8 @@ deny psk:carol rd:secret/** lookup
 allow psk:alice ps:** create,admin,read-config,publish,subscribe
 allow psk:bob ps:** read-config,subscribe
 allow anon rd:open/** register,lookup
+quota psk:bob registrations=1 links=2 subscriptions=1
+quota psk:alice publish-rate=3
 ACL
 write_conf <<CONF
 listen coaps://127.0.0.1:$pd {
@@ -107,11 +109,57 @@ wait $sub
 [ "$(cat "$TMP/sub.out")" = 2122 ] || fail "bob's subscription: $(cat "$TMP/sub.out")"
 ok "topic creation, publish and subscribe follow the ACL"
 
+# --- quotas
+# shellcheck disable=SC2086
+loc=$(coap_trace "$S/rd?ep=b1&base=coap://h" -m post -t 40 -e '</1>' $B |
+	sed -n 's/.*c:2.01 .*Location-Path:rd, Location-Path:\([0-9]*\).*/\1/p')
+[ -n "$loc" ] || fail "bob's first registration"
+# shellcheck disable=SC2086
+trace=$(coap_trace "$S/rd?ep=b2&base=coap://h" -m post -t 40 -e '</1>' $B)
+echo "$trace" | grep -q "c:4.03 .*quota: at most 1 registrations" ||
+	fail "bob's second registration went over his quota: $trace"
+# shellcheck disable=SC2086
+[ "$(coap_code "$S/rd?ep=b1&base=coap://h&lt=600" -m post -t 40 -e '</1>,</2>' $B)" = 2.01 ] ||
+	fail "bob at his quota cannot register again what he has"
+# shellcheck disable=SC2086
+[ "$(coap_code "$S/rd/$loc?lt=700" -m post $B)" = 2.04 ] ||
+	fail "bob at his quota cannot refresh"
+# shellcheck disable=SC2086
+[ "$(coap_code "$S/rd?ep=b1&base=coap://h" -m post -t 40 -e '</1>,</2>,</3>' $B)" = 4.03 ] ||
+	fail "bob registered more links than his quota"
+ok "registration and link quotas: 4.03 with the reason, refresh still works"
+# shellcheck disable=SC2086
+"$COAP_CLIENT" -B 4 -s 3 $B "$S/ps/data/1" > /dev/null 2>&1 &
+sub=$!
+sleep 0.5
+# shellcheck disable=SC2086
+trace=$(coap_trace "$S/ps/data/1" -s 1 $B)
+echo "$trace" | grep -q 'c:4.03 .*quota: at most 1 subscriptions' ||
+	fail "bob's second subscription went over his quota: $trace"
+wait $sub
+# shellcheck disable=SC2086
+[ "$(coap_code "$S/ps/data/1" -s 1 $B)" = 2.05 ] ||
+	fail "bob cannot subscribe once his subscription ended"
+i=0; pids=
+while [ $i -lt 8 ]; do
+	# shellcheck disable=SC2086
+	coap_trace "$S/ps/data/1" -m put -t 0 -e "q$i" $A > "$TMP/rate.$i" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086
+wait $pids
+cat "$TMP"/rate.* | grep -q 'c:4.29 .*Max-Age' ||
+	fail "alice went over her publish rate without a 4.29"
+ok "subscription and publish-rate quotas: 4.03 and 4.29 with Max-Age"
+# shellcheck disable=SC2086
+[ "$(coap_code "$S/rd/$loc" -m delete $B)" = 2.02 ] || fail "bob removes b1"
+
 # --- a broken ACL on SIGHUP keeps the old one; a good one replaces it
 echo 'allow psk:carol rd:** registr' >> "$TMP/acl.conf"
 kill -HUP "$DAEMON_PID"
 sleep 0.5
-grep -q 'acl.conf:8: unknown action "registr"' "$TMP/daemon.log" ||
+grep -q 'acl.conf:10: unknown action "registr"' "$TMP/daemon.log" ||
 	fail "the broken line was not logged"
 # shellcheck disable=SC2086
 [ "$(coap_code "$S/rd?ep=c1&base=coap://h" -m post -t 40 -e '</t>' $C)" = 4.03 ] ||
