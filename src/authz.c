@@ -61,6 +61,17 @@ authz_refuse(const coap_session_t *ses, coap_pdu_t *resp, const char *why)
 	refuse(p, resp, why);
 }
 
+int
+authz_gate(const coap_session_t *ses, coap_pdu_t *resp)
+{
+	if (listen_session_principal(ses)->kind != PRINCIPAL_ANON ||
+	    listen_session_serves_anon(ses))
+		return 1;
+	cu_respond(resp, 401, "this listener serves authenticated clients "
+	    "only");
+	return 0;
+}
+
 void
 authz_over_quota(const coap_session_t *ses, coap_pdu_t *resp,
     const char *why)

@@ -32,6 +32,12 @@ int		 authz_allowed(const struct principal *p, const char *object,
  */
 int		 authz_check(const coap_session_t *ses, coap_pdu_t *resp,
 		    const char *object, unsigned int action);
+/*
+ * Whether the session's listener serves it at all ("anonymous no" refuses
+ * clients without credentials); 4.01 set when not. Every service handler
+ * starts with it.
+ */
+int		 authz_gate(const coap_session_t *ses, coap_pdu_t *resp);
 /* The refusal alone, for a decision made elsewhere (an owner check). */
 void		 authz_refuse(const coap_session_t *ses, coap_pdu_t *resp,
 		    const char *why);

@@ -576,6 +576,7 @@ kw_listen(struct parser *p, int argc, char **argv)
 	l->verify_client = 1;
 	l->verify_depth = 3;
 	l->echo = 1;
+	l->anonymous = 1;
 	l->line = p->line;
 	if ((err = uri_parse(argv[1], l)) != NULL) {
 		perr(p, "listen %s: %s", argv[1], err);
@@ -637,6 +638,15 @@ kw_path_in_block(struct parser *p, char **dst, const char *path,
 	if (need_secure(p, kw) == -1 || set_path(p, dst, path, kw) == -1)
 		return;
 	need_readable(p, *dst, kw);
+}
+
+static void
+kw_anonymous(struct parser *p, int argc, char **argv)
+{
+	int v;
+
+	if (p->block != NULL && (v = parse_bool(p, argv[1], argv[0])) != -1)
+		p->block->anonymous = v;
 }
 
 static void
@@ -744,6 +754,7 @@ static const struct keyword top_keywords[] = {
 };
 
 static const struct keyword listener_keywords[] = {
+	{ "anonymous",		1, 1, kw_anonymous },
 	{ "ca-file",		1, 1, kw_ca_file },
 	{ "certificate",	1, 1, kw_certificate },
 	{ "echo",		1, 1, kw_echo },
@@ -1127,11 +1138,21 @@ print_listener(const struct config_listener *l, FILE *out)
 {
 	fprintf(out, "listen %s", l->uri);
 	if (!config_proto_secure(l->proto)) {
-		fputs(l->proto == CONFIG_PROTO_COAP && !l->echo ?
-		    " {\n\techo no\n}\n" : "\n", out);
+		if (l->echo && l->anonymous) {
+			fputc('\n', out);
+			return;
+		}
+		fputs(" {\n", out);
+		if (!l->anonymous)
+			fputs("\tanonymous no\n", out);
+		if (!l->echo)
+			fputs("\techo no\n", out);
+		fputs("}\n", out);
 		return;
 	}
 	fputs(" {\n", out);
+	if (!l->anonymous)
+		fputs("\tanonymous no\n", out);
 	if (l->psk_file)
 		print_kv(out, "\t", "psk-file", l->psk_file);
 	if (l->certificate)

@@ -46,6 +46,7 @@ struct config_listener {
 	int			 verify_client;	/* 1 unless "no" */
 	int			 verify_depth;
 	int			 echo;		/* coap://: RFC 9175 limits */
+	int			 anonymous;	/* anon clients served */
 	char			*file;		/* where it was defined */
 	int			 line;
 };

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authz.h"
 #include "coaputil.h"
 #include "dispatch.h"
 
@@ -76,6 +77,8 @@ hnd_any(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 	const struct route	*r;
 	char			 path[CU_PATH_MAX + 1];
 
+	if (!authz_gate(ses, resp))
+		return;
 	if (cu_path(req, path, sizeof(path)) == -1) {
 		cu_respond(resp, 404, NULL);
 		return;

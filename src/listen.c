@@ -37,6 +37,7 @@ struct listener {
 	char			*certificate, *private_key, *ca_file;
 	int			 verify_client;
 	int			 echo;		/* RFC 9175 limits apply */
+	int			 anonymous;	/* anon clients served */
 	coap_bin_const_t	 psk_key;	/* what the callback returns */
 };
 
@@ -92,6 +93,15 @@ listen_session_needs_echo(const coap_session_t *ses)
 	    coap_get_app_data(coap_session_get_context(ses));
 
 	return l != NULL && l->proto == CONFIG_PROTO_COAP && l->echo;
+}
+
+int
+listen_session_serves_anon(const coap_session_t *ses)
+{
+	const struct listener *l =
+	    coap_get_app_data(coap_session_get_context(ses));
+
+	return l == NULL || l->anonymous;
 }
 
 const struct principal *
@@ -385,6 +395,7 @@ listener_open(struct config_listener *cl, const struct config *c)
 	l->proto = cl->proto;
 	l->verify_client = cl->verify_client;
 	l->echo = cl->echo;
+	l->anonymous = cl->anonymous;
 	if ((cl->certificate && !(l->certificate = strdup(cl->certificate))) ||
 	    (cl->private_key && !(l->private_key = strdup(cl->private_key))) ||
 	    (cl->ca_file && !(l->ca_file = strdup(cl->ca_file))))
@@ -438,6 +449,7 @@ listener_reload(struct listener *l, struct config_listener *cl,
 {
 	apply_limits(l->ctx, c);
 	l->echo = cl->echo;
+	l->anonymous = cl->anonymous;
 	if (str_differs(l->certificate, cl->certificate) ||
 	    str_differs(l->private_key, cl->private_key) ||
 	    str_differs(l->ca_file, cl->ca_file) ||

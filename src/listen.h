@@ -32,6 +32,8 @@ typedef void (*listen_nack_hook)(coap_session_t *ses, const coap_pdu_t *sent);
 int			 listen_add_nack_hook(listen_nack_hook fn);
 /* Whether RFC 9175 amplification limits apply (plain UDP, echo yes). */
 int			 listen_session_needs_echo(const coap_session_t *ses);
+/* Whether the session's listener serves clients without credentials. */
+int			 listen_session_serves_anon(const coap_session_t *ses);
 /* The session's principal; "anon" when it has none. */
 const struct principal	*listen_session_principal(const coap_session_t *ses);
 

@@ -337,6 +337,8 @@ static void
 hnd_coll_get(coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
 {
+	if (!authz_gate(ses, resp))
+		return;
 	list_topics(coap_resource_get_userdata(res), res, ses, req, qs, resp,
 	    NULL);
 }
@@ -348,6 +350,8 @@ hnd_coll_fetch(coap_resource_t *res, coap_session_t *ses,
 	struct ps_coap	*pc = coap_resource_get_userdata(res);
 	struct ps_props	 filter;
 
+	if (!authz_gate(ses, resp))
+		return;
 	if (get_props(pc, ses, req, resp, &filter) == -1)
 		return;
 	list_topics(pc, res, ses, req, qs, resp, &filter);
@@ -365,6 +369,8 @@ hnd_coll_post(coap_resource_t *res, coap_session_t *ses,
 	char		 obj[AUTHZ_OBJECT_MAX];
 	enum ps_result	 r;
 
+	if (!authz_gate(ses, resp))
+		return;
 	(void)qs;
 	if (cu_held(ses, req) ||
 	    get_props(pc, ses, req, resp, &in) == -1)

@@ -495,6 +495,8 @@ hnd_root(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 {
 	struct ps_legacy *pl = coap_resource_get_userdata(res);
 
+	if (!authz_gate(ses, resp))
+		return;
 	legacy_request(pl, res, ses, req, pl->root, qs, resp);
 }
 

@@ -276,6 +276,8 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	enum lf_status		 ls;
 	char			 obj[AUTHZ_OBJECT_MAX];
 
+	if (!authz_gate(ses, resp))
+		return;
 	if (cu_held(ses, req))
 		return;
 	if (cu_body_get(rc->bodies, ses, req, resp, &body, &len, &held) !=
@@ -584,6 +586,8 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 	unsigned int		 code;
 	char			*data;
 
+	if (!authz_gate(ses, resp))
+		return;
 	if (accept != -1 && accept != CF_LINK_FORMAT) {
 		cu_respond(resp, 406, "lookups are application/link-format");
 		return;

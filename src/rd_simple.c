@@ -361,6 +361,8 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 	struct fetch		*f;
 	char			 obj[AUTHZ_OBJECT_MAX];
 
+	if (!authz_gate(ses, resp))
+		return;
 	if (a != NULL) {
 		answer(ses, a, resp);
 		return;

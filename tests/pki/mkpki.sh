@@ -1,7 +1,8 @@
 #!/bin/sh
 # Makes a throw-away PKI for the tests in directory $1: a CA, a server
 # certificate for 127.0.0.1/::1, a valid client, an expired client, a
-# self-signed client, and a client from another CA.
+# self-signed client, a client from another CA, and a second valid client
+# (device-3).
 set -eu
 dir=$1
 mkdir -p "$dir"
@@ -38,6 +39,7 @@ leaf server ca localhost -days 30 -extfile server.ext
 printf 'extendedKeyUsage=clientAuth\n' > client.ext
 leaf client ca device-1 -days 30 -extfile client.ext
 leaf foreign otherca device-2 -days 30 -extfile client.ext
+leaf client3 ca device-3 -days 30 -extfile client.ext
 # Expired: valid from 2020 to 2021, signed by the right CA.
 key expired.key
 openssl req -new -key expired.key -subj /CN=device-old -out expired.csr \
