@@ -38,6 +38,8 @@ enum subject_kind {
 	SUBJ_PSK,
 	SUBJ_X509,
 	SUBJ_CN,
+	SUBJ_ISSUER,
+	SUBJ_SAN,
 	SUBJ_GROUP
 };
 
@@ -295,6 +297,18 @@ subject_kind(struct parser *p, const char *w, struct subject *s)
 			return -1;
 		}
 		s->kind = SUBJ_CN;
+	} else if (strncmp(w, "issuer:", 7) == 0 ||
+	    strncmp(w, "san:", 4) == 0) {
+		const char *v = strchr(w, ':') + 1;
+
+		if (*v == '\0' || strlen(v) > PRINCIPAL_ISSUER_MAX ||
+		    has_control(v)) {
+			perr(p, "subject \"%s\": expected 1 to %d bytes "
+			    "without control characters", w,
+			    PRINCIPAL_ISSUER_MAX);
+			return -1;
+		}
+		s->kind = w[0] == 'i' ? SUBJ_ISSUER : SUBJ_SAN;
 	} else if (strncmp(w, "group:", 6) == 0) {
 		if ((g = group_find(p->acl, w + 6)) == -1) {
 			perr(p, "group \"%s\" is not defined", w + 6);
@@ -355,6 +369,16 @@ subject_match(const struct acl *acl, const struct subject *s,
 	case SUBJ_CN:
 		return pr->kind == PRINCIPAL_X509 &&
 		    strcmp(pr->cn, s->word + 3) == 0;
+	case SUBJ_ISSUER:
+		return pr->kind == PRINCIPAL_X509 &&
+		    strcmp(pr->issuer, s->word + 7) == 0;
+	case SUBJ_SAN:
+		if (pr->kind != PRINCIPAL_X509)
+			return 0;
+		for (size_t i = 0; i < pr->nsan; i++)
+			if (strcmp(pr->san[i], s->word + 4) == 0)
+				return 1;
+		return 0;
 	case SUBJ_GROUP:
 		return group_match(acl, &acl->groups[s->group], pr);
 	}

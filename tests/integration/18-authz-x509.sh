@@ -1,5 +1,6 @@
 #!/bin/sh
-# Authorization with certificates: the CN is the subject (cn:) and, with
+# Authorization with certificates: the CN and a subjectAltName are
+# subjects (cn:, san:), and, with
 # rd-ep-from-credential, the endpoint name; another certificate of the
 # same CA cannot change what the first registered; a listener with
 # "anonymous no" refuses clients without credentials with 4.01.
@@ -12,7 +13,7 @@ echo 'ops ops-secret' > "$TMP/psk.keys"
 pd=$(free_port); po=$(free_port); pa=$(free_port)
 cat > "$TMP/acl.conf" <<'ACL'
 allow cn:device-1 rd:** register,update,delete,lookup
-allow cn:device-3 rd:** delete,lookup
+allow san:DNS:device-3.example.com rd:** delete,lookup
 allow anon rd:** lookup
 ACL
 write_conf <<CONF

@@ -39,7 +39,9 @@ leaf server ca localhost -days 30 -extfile server.ext
 printf 'extendedKeyUsage=clientAuth\n' > client.ext
 leaf client ca device-1 -days 30 -extfile client.ext
 leaf foreign otherca device-2 -days 30 -extfile client.ext
-leaf client3 ca device-3 -days 30 -extfile client.ext
+printf 'extendedKeyUsage=clientAuth\nsubjectAltName=DNS:device-3.example.com\n' \
+    > client3.ext
+leaf client3 ca device-3 -days 30 -extfile client3.ext
 # Expired: valid from 2020 to 2021, signed by the right CA.
 key expired.key
 openssl req -new -key expired.key -subj /CN=device-old -out expired.csr \

@@ -787,6 +787,35 @@ START_TEST(print_round_trip)
 }
 END_TEST
 
+/* A certificate's issuer and subjectAltNames as subjects. */
+START_TEST(issuer_and_san)
+{
+	struct acl *acl = parse_ok(
+	    "allow issuer:CN=Factory rd:** register\n"
+	    "allow \"issuer:CN=Factory CA,O=example\" rd:** lookup\n"
+	    "allow san:DNS:device-1.example.com ps:** publish\n"
+	    "allow san:IP:10.0.0.1 ps:** subscribe\n");
+
+	snprintf(dev->issuer, sizeof(dev->issuer), "CN=Factory CA,O=example");
+	snprintf(dev->san[0], sizeof(dev->san[0]), "DNS:device-1.example.com");
+	snprintf(dev->san[1], sizeof(dev->san[1]), "IP:10.0.0.1");
+	dev->nsan = 2;
+	ck_assert(acl_allowed(acl, dev, "rd:/x", ACL_LOOKUP));
+	ck_assert(!acl_allowed(acl, dev, "rd:/x", ACL_REGISTER));
+	ck_assert(acl_allowed(acl, dev, "ps:t", ACL_PUBLISH));
+	ck_assert(acl_allowed(acl, dev, "ps:t", ACL_SUBSCRIBE));
+	/* Other certificates, and PSK principals, have none of these. */
+	ck_assert(!acl_allowed(acl, nocn, "rd:/x", ACL_LOOKUP));
+	ck_assert(!acl_allowed(acl, alice, "ps:t", ACL_PUBLISH));
+	dev->nsan = 0;
+	ck_assert(!acl_allowed(acl, dev, "ps:t", ACL_PUBLISH));
+	acl_free(acl);
+	expect_errors("allow issuer: rd:** lookup\n",
+	    "acl.conf:1: subject \"issuer:\": expected 1 to 256 bytes "
+	    "without control characters\n");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -813,6 +842,7 @@ main(void)
 	tcase_add_test(tc, nul_byte_is_an_error_on_its_line);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, load);
+	tcase_add_test(tc, issuer_and_san);
 	tcase_add_test(tc, print_round_trip);
 	suite_add_tcase(s, tc);
 	return test_run(s);
