@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "coaputil.h"
 #include "log.h"
+#include "wellknown.h"
 
 uint64_t
 cu_now_ms(void)
@@ -148,6 +149,7 @@ cu_resource(coap_context_t *ctx, const char *path, const char *rt,
 	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const("40"),
 	    0);
 	coap_add_resource(ctx, r);
+	wellknown_add(ctx, r);
 	return r;
 }
 

@@ -382,6 +382,19 @@ kw_ps_max_subscribers(struct parser *p, int argc, char **argv)
 }
 
 static void
+kw_ps_max_publish_rate(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->ps_max_publish_rate, argv[1], 0, 10000000, argv[0]);
+}
+
+static void
+kw_ps_max_subscriptions(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->ps_max_subscriptions, argv[1], 1, 10000000,
+	    argv[0]);
+}
+
+static void
 kw_ps_max_topics(struct parser *p, int argc, char **argv)
 {
 	set_uint(p, &p->c->ps_max_topics, argv[1], 1, 10000000, argv[0]);
@@ -737,7 +750,9 @@ static const struct keyword top_keywords[] = {
 	{ "ps-data-path",	1, 1, kw_ps_data_path },
 	{ "ps-legacy-create-on-publish", 1, 1, kw_ps_legacy_create_on_publish },
 	{ "ps-legacy-path",	1, 1, kw_ps_legacy_path },
+	{ "ps-max-publish-rate", 1, 1, kw_ps_max_publish_rate },
 	{ "ps-max-subscribers",	1, 1, kw_ps_max_subscribers },
+	{ "ps-max-subscriptions", 1, 1, kw_ps_max_subscriptions },
 	{ "ps-max-topics",	1, 1, kw_ps_max_topics },
 	{ "ps-path",		1, 1, kw_ps_path },
 	{ "ps-publish-rate",	1, 1, kw_ps_publish_rate },
@@ -950,6 +965,8 @@ config_defaults(struct config *c)
 	c->ps_max_topics = 10000;
 	c->ps_max_subscribers = 1000;
 	c->ps_publish_rate = 0;
+	c->ps_max_subscriptions = 100000;
+	c->ps_max_publish_rate = 0;
 	c->ps_legacy_create_on_publish = 1;
 }
 
@@ -1203,6 +1220,8 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "ps-max-topics %u\n", c->ps_max_topics);
 	fprintf(out, "ps-max-subscribers %u\n", c->ps_max_subscribers);
 	fprintf(out, "ps-publish-rate %u\n", c->ps_publish_rate);
+	fprintf(out, "ps-max-subscriptions %u\n", c->ps_max_subscriptions);
+	fprintf(out, "ps-max-publish-rate %u\n", c->ps_max_publish_rate);
 	fprintf(out, "ps-legacy-path %s\n", c->ps_legacy_path ?
 	    c->ps_legacy_path : "off");
 	fprintf(out, "ps-legacy-create-on-publish %s\n",

@@ -84,6 +84,8 @@ struct config {
 	unsigned int		 ps_max_topics;
 	unsigned int		 ps_max_subscribers;	/* per topic */
 	unsigned int		 ps_publish_rate;	/* per s, 0: off */
+	unsigned int		 ps_max_subscriptions;	/* all topics */
+	unsigned int		 ps_max_publish_rate;	/* all topics, 0: off */
 	char			*ps_legacy_path;	/* NULL: off */
 	int			 ps_legacy_create_on_publish;
 	char			*ps_rd_base;		/* auto, off or a URI */

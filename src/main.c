@@ -32,6 +32,7 @@
 #include "rd_coap.h"
 #include "rd_simple.h"
 #include "store.h"
+#include "wellknown.h"
 
 #ifndef COREHUB_CONFPATH
 #define COREHUB_CONFPATH "/etc/corehub/corehub.conf"
@@ -332,6 +333,7 @@ serve(struct daemon *d)
 	    (d->listeners = listen_open(d->conf, d->loop)) == NULL ||
 	    start_rd(d) == -1 || start_ps(d) == -1)
 		return 1;
+	listen_foreach(d->listeners, wellknown_attach, NULL);
 	listen_foreach(d->listeners, dispatch_attach, d->dispatch);
 	log_notice("main", "corehubd %s start of service (%u listeners)",
 	    PACKAGE_VERSION, d->conf->nlisteners);
@@ -363,6 +365,7 @@ teardown(struct daemon *d)
 	if (d->ps_ready)
 		ps_free(&d->ps);
 	batch_free(d->batch);
+	wellknown_reset();
 	dispatch_free(d->dispatch);
 	store_close(d->store);
 	config_free(d->conf);

@@ -28,6 +28,7 @@
 #define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
 #define CF_CBOR		COAP_MEDIATYPE_APPLICATION_CBOR
 #define PS_CONF_SIZE_HINT 64	/* a typical configuration's size */
+#define SUBS_FULL_MAX_AGE 30	/* seconds before subscribing again */
 
 struct ps_coap {
 	struct ps		*ps;
@@ -40,11 +41,15 @@ struct ps_coap {
 	size_t			 max_response;
 	struct tally		 subs;		/* subscriptions by principal */
 	struct tally		 rates;		/* publish buckets */
+	size_t			 nsubs;		/* all subscriptions */
+	uint32_t		 max_subs;	/* ps-max-subscriptions */
+	uint32_t		 max_rate;	/* ps-max-publish-rate */
 };
 
 /* One subscription, counted against its principal's quota. */
 struct sub {
 	struct tally	*subs;
+	size_t		*nsubs;
 	char		 name[PRINCIPAL_NAME_MAX + 1];
 };
 
@@ -56,6 +61,7 @@ sub_free(void *arg)
 	if (s == NULL)
 		return;
 	(void)tally_add(s->subs, s->name, -1);
+	(*s->nsubs)--;
 	free(s);
 }
 
@@ -609,6 +615,11 @@ new_sub(struct ps_coap *pc, coap_session_t *ses, coap_pdu_t *resp)
 	struct sub		*s;
 	char			 diag[96];
 
+	if (pc->nsubs >= pc->max_subs) {
+		cu_respond_max_age(resp, 503, SUBS_FULL_MAX_AGE,
+		    "too many subscriptions");
+		return NULL;
+	}
 	authz_quota(p, &q);
 	if (q.subscriptions &&
 	    tally_get(&pc->subs, p->name) >= q.subscriptions) {
@@ -622,12 +633,14 @@ new_sub(struct ps_coap *pc, coap_session_t *ses, coap_pdu_t *resp)
 		return NULL;
 	}
 	s->subs = &pc->subs;
+	s->nsubs = &pc->nsubs;
 	snprintf(s->name, sizeof(s->name), "%s", p->name);
 	if (tally_add(&pc->subs, s->name, 1) == -1) {
 		free(s);
 		cu_respond(resp, 500, NULL);
 		return NULL;
 	}
+	pc->nsubs++;
 	return s;
 }
 
@@ -639,6 +652,12 @@ ps_coap_publish_allowed(struct ps_coap *pc, coap_session_t *ses,
 	struct acl_quota	 q;
 	uint32_t		 retry = 1;
 
+	/* The broker's own rate first: "" is no principal's name. */
+	if (tally_take(&pc->rates, "", pc->max_rate, cu_now_ms(), &retry) ==
+	    -1) {
+		cu_respond_max_age(resp, 429, retry, "the broker is busy");
+		return 0;
+	}
 	authz_quota(p, &q);
 	if (tally_take(&pc->rates, p->name, q.publish_rate, cu_now_ms(),
 	    &retry) == 0)
@@ -808,6 +827,8 @@ void
 ps_coap_reconfigure(struct ps_coap *pc, const struct config *c)
 {
 	pc->max_response = c->max_response;
+	pc->max_subs = c->ps_max_subscriptions;
+	pc->max_rate = c->ps_max_publish_rate;
 	cu_bodies_set_max(pc->bodies, c->max_payload);
 	pc->ps->reg.lim.max_topics = c->ps_max_topics;
 	pc->ps->reg.lim.max_subs = c->ps_max_subscribers;

@@ -34,6 +34,14 @@ echo "$trace" | grep 'c:GET' | grep -q 'Echo:' ||
 	fail "no request carried the Echo back"
 ok "a large answer to an unverified client: 4.01 with Echo, then the answer"
 
+trace=$(coap_trace "$U/.well-known/core")
+echo "$trace" | grep -q 'c:4.01 .*Echo:' ||
+	fail "/.well-known/core went out whole to an unverified client: $trace"
+echo "$trace" | grep -q 'c:2.05 .*</rd>' || fail "no /.well-known/core: $trace"
+[ "$(coap "$U/.well-known/core?rt=core.rd*" | tr ',' '\n' | grep -c '^<')" -eq 3 ] ||
+	fail "/.well-known/core?rt=core.rd*: $(coap "$U/.well-known/core?rt=core.rd*")"
+ok "/.well-known/core: the same limit, and RFC 6690 filters"
+
 trace=$(coap_trace "$U/rd-lookup/res?ep=node3")
 echo "$trace" | grep -q 'c:2.05' || fail "a small answer: $trace"
 echo "$trace" | grep -q 'c:4.01' && fail "a small answer needed an Echo"
