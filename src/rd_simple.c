@@ -20,6 +20,7 @@
 #include "rd_coap.h"
 #include "rd_request.h"
 #include "rd_simple.h"
+#include "tally.h"
 
 #define FETCHES_MAX	16	/* devices being fetched at once */
 #define WAITERS_MAX	4	/* POSTs answered by one fetch */
@@ -38,6 +39,7 @@ struct fetch {
 	coap_session_t		*client;	/* ours, to the device */
 	struct rd_request	 req;
 	char			*con, *owner;
+	struct acl_quota	 quota;		/* the registrant's */
 	struct buf		 body;
 	struct waiter		 w[WAITERS_MAX];
 	size_t			 nw;
@@ -154,6 +156,30 @@ answer_durable(struct fetch *f)
 	    STORE_WRITE_OK ? 204 : 503, NULL);
 }
 
+/* The registrant's quotas, as a registration by POST /rd has them. */
+static int
+over_quota(const struct fetch *f, const struct lf_doc *links, char *diag,
+    size_t size)
+{
+	const struct rd_registry	*r = &f->rs->rd->reg;
+	const struct rd_reg		*reg = rd_registry_find(r, f->req.ep,
+					    f->req.d);
+
+	if (f->quota.links && links->nlinks > f->quota.links) {
+		snprintf(diag, size, "quota: at most %u links",
+		    f->quota.links);
+		return 1;
+	}
+	if (f->quota.registrations && !(reg != NULL && !reg->expired &&
+	    rd_check_owner(reg, f->owner) == RD_OK) &&
+	    tally_get(&r->owners, f->owner) >= f->quota.registrations) {
+		snprintf(diag, size, "quota: at most %u registrations",
+		    f->quota.registrations);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 complete(struct fetch *f)
 {
@@ -169,6 +195,12 @@ complete(struct fetch *f)
 		snprintf(diag, sizeof(diag), "the device's link-format: %s",
 		    err.msg);
 		finish(f, 502, diag);
+		return;
+	}
+	if (over_quota(f, &links, diag, sizeof(diag))) {
+		lf_doc_free(&links);
+		log_info("authz", "%s over quota: %s", f->owner, diag);
+		finish(f, 403, diag);
 		return;
 	}
 	res = rd_register(f->rs->rd, &f->req, &links, f->con, f->owner,
@@ -391,6 +423,7 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 	}
 	f->rs = rs;
 	f->req = req;
+	authz_quota(listen_session_principal(ses), &f->quota);
 	coap_address_copy(&f->peer, peer);
 	buf_init(&f->body, rs->max_body);
 	if ((f->con = rd_coap_implicit_base(ses)) == NULL ||

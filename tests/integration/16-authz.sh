@@ -20,7 +20,8 @@ allow authenticated rd:** lookup
 deny psk:carol rd:secret/** lookup
 allow psk:alice ps:** create,admin,read-config,publish,subscribe
 allow psk:bob ps:** read-config,subscribe
-allow anon rd:open/** register,lookup
+allow anon rd:open/** register,lookup,simple-register
+quota anon registrations=2
 quota psk:bob registrations=1 links=2 subscriptions=1
 quota psk:alice publish-rate=3
 ACL
@@ -74,6 +75,21 @@ ok "a registration is changed by its registrant only (4.03, 4.01 to anon)"
 [ "$(coap "$U/rd-lookup/ep" | tr ',' '\n' | grep -c 'ep=')" -eq 1 ] ||
 	fail "anon sees more than the open sector: $(coap "$U/rd-lookup/ep")"
 ok "the ACL allows and refuses registrations, lookups leave out what is hidden"
+
+# --- simple registration: the ACL and the registrant's quota apply too
+if [ -x "${COAP_DEVICE:-}" ]; then
+	echo '</s>;rt="sensor"' > "$TMP/links"
+	[ "$("$COAP_DEVICE" -r "127.0.0.1:$pu" -q "ep=s1&d=open" -t 10 \
+	    "$(free_port)" "$TMP/links")" = 2.04 ] ||
+		fail "anon's simple registration in the open sector"
+	[ "$("$COAP_DEVICE" -r "127.0.0.1:$pu" -q "ep=s2&d=closed" -t 10 \
+	    "$(free_port)" "$TMP/links")" = 4.01 ] ||
+		fail "anon's simple registration outside the open sector"
+	[ "$("$COAP_DEVICE" -r "127.0.0.1:$pu" -q "ep=s3&d=open" -t 10 \
+	    "$(free_port)" "$TMP/links")" = 4.03 ] ||
+		fail "anon's simple registration over its quota"
+	ok "simple registration follows the ACL and the quotas"
+fi
 
 # --- the ACL on the broker
 printf '\242\000\144temp\002\154core.ps.data' > "$TMP/temp.cbor"
@@ -159,7 +175,7 @@ ok "subscription and publish-rate quotas: 4.03 and 4.29 with Max-Age"
 echo 'allow psk:carol rd:** registr' >> "$TMP/acl.conf"
 kill -HUP "$DAEMON_PID"
 sleep 0.5
-grep -q 'acl.conf:10: unknown action "registr"' "$TMP/daemon.log" ||
+grep -q "acl.conf:$(wc -l < "$TMP/acl.conf"): unknown action \"registr\"" "$TMP/daemon.log" ||
 	fail "the broken line was not logged"
 # shellcheck disable=SC2086
 [ "$(coap_code "$S/rd?ep=c1&base=coap://h" -m post -t 40 -e '</t>' $C)" = 4.03 ] ||
