@@ -84,6 +84,26 @@ cu_path(const coap_pdu_t *req, char *out, size_t size)
 	return strlen(out) == n ? 0 : -1;
 }
 
+const coap_string_t *
+cu_block_key(const coap_pdu_t *req, const coap_string_t *qs, char *buf,
+    size_t size, coap_string_t *out)
+{
+	size_t n;
+
+	if (cu_path(req, buf, size) == -1)
+		buf[0] = '\0';
+	n = strlen(buf);
+	if (qs != NULL && qs->length > 0 && n + 1 + qs->length < size) {
+		buf[n++] = '?';
+		memcpy(buf + n, qs->s, qs->length);
+		n += qs->length;
+		buf[n] = '\0';
+	}
+	out->s = (uint8_t *)buf;
+	out->length = n;
+	return out;
+}
+
 void
 cu_respond(coap_pdu_t *resp, unsigned int code, const char *diag)
 {

@@ -35,6 +35,14 @@ int		 cu_queries(const coap_pdu_t *req, struct cu_query *q);
 long		 cu_uint_option(const coap_pdu_t *req, coap_option_num_t num);
 /* "/a/b": the Uri-Path options joined; -1 when longer than CU_PATH_MAX. */
 int		 cu_path(const coap_pdu_t *req, char *out, size_t size);
+/*
+ * The key libcoap matches later Block2 requests by, for a response of the
+ * unknown resource: its path and query, since every run-time path shares
+ * that one resource. out points into buf.
+ */
+const coap_string_t *cu_block_key(const coap_pdu_t *req,
+		    const coap_string_t *qs, char *buf, size_t size,
+		    coap_string_t *out);
 void		 cu_respond(coap_pdu_t *resp, unsigned int code,
 		    const char *diag);
 void		 cu_respond_max_age(coap_pdu_t *resp, unsigned int code,

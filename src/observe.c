@@ -35,6 +35,7 @@ struct obs {
 	struct obs_set		*set;
 	void			*app;
 	int			 ending;	/* last notification sent */
+	int			 dead;		/* to free after the walk */
 	uint64_t		 last_con_ms;
 	uint32_t		 nons;
 	uint32_t		 phase;		/* spreads the CONs of a set */
@@ -50,6 +51,13 @@ struct obs_set {
 
 /* Every observer by session and token, for session and NACK events. */
 static struct obs	*all;
+/*
+ * Sending a notification can end its session inside coap_send() (a DTLS
+ * write that fails), and the session's end frees its observers. While a
+ * set is walked they are only marked, and freed once the walk is over.
+ */
+static int		 walking;
+static int		 dead_pending;
 
 struct obs_set *
 obs_set_new(size_t max, void (*app_free)(void *))
@@ -74,6 +82,30 @@ obs_free(struct obs_set *set, struct obs *o)
 		set->app_free(o->app);
 	coap_session_release(o->key.ses);
 	free(o);
+}
+
+static void
+obs_drop(struct obs *o)
+{
+	if (walking > 0) {
+		o->dead = 1;
+		dead_pending = 1;
+		return;
+	}
+	obs_free(o->set, o);
+}
+
+static void
+sweep(void)
+{
+	struct obs *o, *tmp;
+
+	if (walking > 0 || !dead_pending)
+		return;
+	dead_pending = 0;
+	HASH_ITER(hh, all, o, tmp)
+		if (o->dead)
+			obs_free(o->set, o);
 }
 
 void
@@ -192,16 +224,18 @@ static void
 obs_foreach_if(struct obs_set *set, uint64_t now, uint64_t quiet_ms,
     void (*fn)(struct obs *, void *), void *arg)
 {
-	struct obs *o, *next;
+	struct obs *o;
 
-	for (o = TAILQ_FIRST(&set->list); o != NULL; o = next) {
-		next = TAILQ_NEXT(o, entry);
-		if (!o->ending && (quiet_ms == 0 ||
+	walking++;
+	TAILQ_FOREACH(o, &set->list, entry) {
+		if (!o->dead && !o->ending && (quiet_ms == 0 ||
 		    now - o->last_con_ms >= quiet_ms))
 			fn(o, arg);
 		if (o->ending)
-			obs_free(set, o);
+			obs_drop(o);
 	}
+	walking--;
+	sweep();
 }
 
 void
@@ -317,7 +351,7 @@ observe_session_closed(coap_session_t *ses)
 
 	HASH_ITER(hh, all, o, tmp)
 		if (o->key.ses == ses)
-			obs_free(o->set, o);
+			obs_drop(o);
 }
 
 /* A notification was reset or never acknowledged: the observer is gone. */
@@ -331,21 +365,31 @@ observe_nack(coap_session_t *ses, const coap_pdu_t *sent)
 		return;
 	tok = coap_pdu_get_token(sent);
 	if ((o = find(ses, tok.s, tok.length)) != NULL)
-		obs_free(o->set, o);
+		obs_drop(o);
 }
 
 void
 obs_set_max(struct obs_set *set, size_t max, uint16_t cf)
 {
-	struct obs *o;
+	struct obs	*o;
+	size_t		 live = 0;
 
 	set->max = max;
 	/* The newest go first: RFC 7641 leaves the choice to the server. */
-	while (set->count > max && (o = TAILQ_LAST(&set->list, obs_list)) !=
-	    NULL) {
+	walking++;
+	TAILQ_FOREACH(o, &set->list, entry)
+		live += !o->dead;
+	TAILQ_FOREACH_REVERSE(o, &set->list, obs_list, entry) {
+		if (live <= max)
+			break;
+		if (o->dead)
+			continue;
 		(void)obs_notify(set, o, 404, cf, NULL, 0);
-		obs_free(set, o);
+		obs_drop(o);
+		live--;
 	}
+	walking--;
+	sweep();
 }
 
 void
@@ -353,8 +397,12 @@ obs_end_all(struct obs_set *set, unsigned int code)
 {
 	struct obs *o;
 
-	while ((o = TAILQ_FIRST(&set->list)) != NULL) {
-		(void)obs_notify(set, o, code, 0, NULL, 0);
-		obs_free(set, o);
-	}
+	walking++;
+	TAILQ_FOREACH(o, &set->list, entry)
+		if (!o->dead) {
+			(void)obs_notify(set, o, code, 0, NULL, 0);
+			obs_drop(o);
+		}
+	walking--;
+	sweep();
 }

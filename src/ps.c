@@ -77,10 +77,11 @@ removing(struct ps_topic *t, void *arg)
 static void
 rolled_back(void *arg, uint64_t now_ms, int64_t now_wall)
 {
-	struct ps	*ps = arg;
-	char		*prefix = strdup(ps->reg.data_prefix);
-	char		*legacy = ps->reg.legacy_prefix ?
-			    strdup(ps->reg.legacy_prefix) : NULL;
+	struct ps		*ps = arg;
+	char			*prefix = strdup(ps->reg.data_prefix);
+	char			*legacy = ps->reg.legacy_prefix ?
+				    strdup(ps->reg.legacy_prefix) : NULL;
+	const struct ps_limits	 lim = ps->reg.lim;	/* init clears reg */
 
 	/* Subscribers of what was not durable hear it is gone. */
 	ps->reloading = 1;
@@ -88,7 +89,7 @@ rolled_back(void *arg, uint64_t now_ms, int64_t now_wall)
 	ps->reloading = 0;
 	ps->npending = 0;
 	if (prefix == NULL ||
-	    ps_registry_init(&ps->reg, prefix, &ps->reg.lim) == -1 ||
+	    ps_registry_init(&ps->reg, prefix, &lim) == -1 ||
 	    ps_registry_set_legacy(&ps->reg, legacy) == -1 ||
 	    ps_restore(ps, now_ms, now_wall) == -1)
 		log_err("ps", "the topics could not be reloaded");

@@ -27,7 +27,6 @@
 
 #define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
 #define CF_CBOR		COAP_MEDIATYPE_APPLICATION_CBOR
-#define PS_CONF_SIZE_HINT 64	/* a typical configuration's size */
 #define SUBS_FULL_MAX_AGE 30	/* seconds before subscribing again */
 
 struct ps_coap {
@@ -331,12 +330,14 @@ list_topics(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	out = b.data ? buf_release(&b) : strdup("");
-	if (out == NULL || !coap_add_data_large_response(res, ses, req, resp,
-	    qs, CF_LINK_FORMAT, -1, 0, strlen(out), (const uint8_t *)out,
-	    free_payload, out)) {
-		free(out);
+	if (out == NULL) {
 		cu_respond(resp, 500, NULL);
+		return;
 	}
+	/* On failure libcoap has released out and set the code. */
+	(void)coap_add_data_large_response(res, ses, req, resp,
+	    qs, CF_LINK_FORMAT, -1, 0, strlen(out), (const uint8_t *)out,
+	    free_payload, out);
 }
 
 static void
@@ -419,6 +420,16 @@ topic_of(const struct ps_coap *pc, const char *path)
 	return ps_topic_find(&pc->ps->reg, id);
 }
 
+/* An upper bound of a configuration's encoded size, for echo_check(). */
+static size_t
+conf_size(const struct ps_topic *t)
+{
+	const struct ps_props *p = &t->props;
+
+	return 64 + strlen(p->name) + strlen(p->data_uri) + strlen(p->rt) +
+	    (p->type ? strlen(p->type) : 0) + p->init_len;
+}
+
 static void
 topic_fetch(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
     coap_pdu_t *resp, struct ps_topic *t)
@@ -488,13 +499,13 @@ hnd_topic(void *arg, coap_resource_t *res, coap_session_t *ses,
 	}
 	switch (coap_pdu_get_code(req)) {
 	case COAP_REQUEST_CODE_GET:
-		/* A configuration is small, but no exception to the rule. */
 		if (ps_coap_may(ses, resp, t, ACL_READ_CONFIG) &&
-		    echo_check(ses, req, resp, PS_CONF_SIZE_HINT))
+		    echo_check(ses, req, resp, conf_size(t)))
 			respond_cbor(resp, 205, pc->cf, t, PS_P_ALL);
 		break;
 	case COAP_REQUEST_CODE_FETCH:
-		if (ps_coap_may(ses, resp, t, ACL_READ_CONFIG))
+		if (ps_coap_may(ses, resp, t, ACL_READ_CONFIG) &&
+		    echo_check(ses, req, resp, conf_size(t)))
 			topic_fetch(pc, ses, req, resp, t);
 		break;
 	case COAP_REQUEST_CODE_POST:
@@ -692,6 +703,8 @@ ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 	struct obs_set		*set;
 	struct sub		*sub = NULL;
 	uint8_t			*copy;
+	char			 key[CU_PATH_MAX + 256];
+	coap_string_t		 k;
 
 	if (ob == OBS_DEREGISTER && t->app != NULL)
 		obs_remove_request(t->app, ses, req);
@@ -725,12 +738,14 @@ ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 	}
 	if (t->value_len)
 		memcpy(copy, t->value, t->value_len);
-	if (!coap_add_data_large_response(res, ses, req, resp, qs,
-	    value_cf(t), max_age, 0, t->value_len, copy, free_payload,
-	    copy)) {
-		free(copy);
-		cu_respond(resp, 500, NULL);
-	}
+	/*
+	 * Later blocks are matched by path, and by the value's version, so
+	 * that they never come from another topic or an older value. On
+	 * failure libcoap has released copy and set the code.
+	 */
+	(void)coap_add_data_large_response(res, ses, req, resp,
+	    cu_block_key(req, qs, key, sizeof(key), &k), value_cf(t), max_age,
+	    t->version, t->value_len, copy, free_payload, copy);
 }
 
 static void

@@ -19,6 +19,7 @@
 #include "ps.h"
 #include "ps_coap.h"
 #include "ps_legacy.h"
+#include "tally.h"
 
 #define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
 #define LEGACY_DEPTH_MAX 8	/* levels of a hierarchical topic */
@@ -138,6 +139,8 @@ list_children(struct ps_legacy *pl, coap_resource_t *res, coap_session_t *ses,
 	struct buf		 b;
 	size_t			 n = strlen(path);
 	char			*out, obj[AUTHZ_OBJECT_MAX];
+	char			 key[CU_PATH_MAX + 256];
+	coap_string_t		 k;
 
 	if (cu_queries(req, &q) == -1) {
 		cu_respond(resp, 400, "too many options");
@@ -172,12 +175,15 @@ list_children(struct ps_legacy *pl, coap_resource_t *res, coap_session_t *ses,
 	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	out = b.data ? buf_release(&b) : strdup("");
-	if (out == NULL || !coap_add_data_large_response(res, ses, req, resp,
-	    qs, CF_LINK_FORMAT, -1, 0, strlen(out), (const uint8_t *)out,
-	    free_payload, out)) {
-		free(out);
+	if (out == NULL) {
 		cu_respond(resp, 500, NULL);
+		return;
 	}
+	/* On failure libcoap has released out and set the code. */
+	(void)coap_add_data_large_response(res, ses, req, resp,
+	    cu_block_key(req, qs, key, sizeof(key), &k), CF_LINK_FORMAT, -1,
+	    0, strlen(out), (const uint8_t *)out,
+	    free_payload, out);
 }
 
 /* Seconds a topic's lifetime has left, -1 when it has none. */
@@ -334,6 +340,45 @@ create_levels(struct ps_legacy *pl, const char *path, int cf,
 	return create_at(pl, path, cf, 0, owner, out);
 }
 
+/*
+ * A publish that creates its topic creates every missing level: each must
+ * be allowed, and all of them must fit in the principal's topic quota.
+ */
+static int
+levels_allowed(struct ps_legacy *pl, coap_session_t *ses, coap_pdu_t *resp,
+    const char *path)
+{
+	const struct principal	*pr = listen_session_principal(ses);
+	const char		*p = path + strlen(pl->root), *slash;
+	char			 part[CU_PATH_MAX + 1], obj[AUTHZ_OBJECT_MAX];
+	char			 diag[96];
+	struct acl_quota	 q;
+	uint32_t		 nnew = 0;
+
+	do {
+		slash = strchr(p + 1, '/');
+		snprintf(part, sizeof(part), "%.*s", (int)(slash ?
+		    (size_t)(slash - path) : strlen(path)), path);
+		if (ps_topic_find_data(&pl->ps->reg, part) == NULL) {
+			if (!authz_check(ses, resp, authz_ps_object(obj,
+			    sizeof(obj), part + strlen(pl->root) + 1),
+			    ACL_CREATE))
+				return 0;
+			nnew++;
+		}
+		p = slash;
+	} while (slash != NULL);
+	authz_quota(pr, &q);
+	if (q.topics && tally_get(&pl->ps->reg.owners, pr->name) + nnew >
+	    q.topics) {
+		snprintf(diag, sizeof(diag), "quota: at most %u topics",
+		    q.topics);
+		authz_over_quota(ses, resp, diag);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 legacy_publish(struct ps_legacy *pl, coap_session_t *ses,
     const coap_pdu_t *req, coap_pdu_t *resp, const char *path,
@@ -355,9 +400,8 @@ legacy_publish(struct ps_legacy *pl, coap_session_t *ses,
 	}
 	if (t != NULL ? !ps_coap_may(ses, resp, t, ACL_PUBLISH) :
 	    (!authz_check(ses, resp, authz_ps_object(obj, sizeof(obj),
-	    path + strlen(pl->root) + 1), ACL_CREATE) ||
-	    !authz_check(ses, resp, obj, ACL_PUBLISH) ||
-	    !ps_coap_topic_allowed(pl->pc, ses, resp)))
+	    path + strlen(pl->root) + 1), ACL_PUBLISH) ||
+	    !levels_allowed(pl, ses, resp, path)))
 		return;
 	if (!ps_coap_publish_allowed(pl->pc, ses, resp))
 		return;
@@ -408,10 +452,16 @@ legacy_delete(struct ps_legacy *pl, coap_session_t *ses,
 	if (!ps_coap_may_admin(ses, resp, t))
 		return;
 	n = (size_t)snprintf(prefix, sizeof(prefix), "%s/", t->props.data_uri);
+	/* Sub-topics may be other principals': all must allow it first. */
+	for (s = pl->ps->reg.by_id; s != NULL; s = s->hh_id.next)
+		if (strncmp(s->props.data_uri, prefix, n) == 0 &&
+		    !ps_coap_may_admin(ses, resp, s))
+			return;
 	for (s = pl->ps->reg.by_id; s != NULL; s = next) {
 		next = s->hh_id.next;
-		if (strncmp(s->props.data_uri, prefix, n) == 0 &&
-		    (r = ps_delete(pl->ps, s)) != PS_OK) {
+		if (strncmp(s->props.data_uri, prefix, n) != 0)
+			continue;
+		if ((r = ps_delete(pl->ps, s)) != PS_OK) {
 			respond_result(resp, r, 0);
 			return;
 		}

@@ -89,8 +89,23 @@ under(const char *p, const char *prefix)
 
 /* A data path a client chose: under a data prefix, plain segments. */
 static int
+all_digits(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static int
 data_path_ok(const struct ps_registry *r, const char *p)
 {
+	/* <data-prefix>/<number> is what the broker gives out itself. */
+	if (under(p, r->data_prefix) &&
+	    all_digits(p + strlen(r->data_prefix) + 1))
+		return 0;
 	if (under(p, r->data_prefix))
 		p += strlen(r->data_prefix);
 	else if (under(p, r->legacy_prefix))
@@ -199,6 +214,9 @@ deadline_of(const struct ps_props *p, uint64_t now_ms, int64_t now_wall)
 		return 0;
 	if (p->expires <= now_wall)
 		return now_ms ? now_ms : 1;
+	/* Far enough is forever: a century keeps the sum from wrapping. */
+	if (p->expires - now_wall > PS_EXPIRES_MAX_S)
+		return now_ms + (uint64_t)PS_EXPIRES_MAX_S * 1000;
 	return now_ms + (uint64_t)(p->expires - now_wall) * 1000;
 }
 
@@ -409,6 +427,7 @@ ps_topic_set_value(struct ps_topic *t, const uint8_t *v, size_t len, int cf)
 	t->value_len = len;
 	t->value_cf = cf;
 	t->full = 1;
+	t->version++;
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 
 #define PS_OBS_CHECK_DEFAULT	86400	/* RFC 7641 section 4.5 */
 #define PS_RT_DATA		"core.ps.data"
+#define PS_EXPIRES_MAX_S	(100LL * 366 * 86400)	/* timers never wrap */
 
 struct ps_topic {
 	uint64_t	 id;		/* config at <ps-path>/<id> */
@@ -28,6 +29,7 @@ struct ps_topic {
 	uint8_t		*value;
 	size_t		 value_len;
 	int		 value_cf;	/* -1: none given */
+	uint64_t	 version;	/* of the value: its ETag */
 	uint32_t	 lifetime;	/* legacy Max-Age lifetime, 0: none */
 	char		*owner;		/* principal that created it, or NULL */
 	uint64_t	 deadline;	/* monotonic ms of expiry, 0: none */

@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "observe.h"
 #include "principal.h"
+#include "ps_rd.h"
 #include "rd.h"
 #include "rd_coap.h"
 #include "rd_lookup.h"
@@ -225,7 +226,7 @@ within_quota(struct rd_coap *rc, coap_session_t *ses, coap_pdu_t *resp,
 		return 0;
 	}
 	reg = rd_registry_find(&rc->rd->reg, r->ep, r->d);
-	if (q.registrations && !(reg != NULL && !reg->expired &&
+	if (q.registrations && !(reg != NULL &&
 	    rd_check_owner(reg, p->name) == RD_OK) &&
 	    tally_get(&rc->rd->reg.owners, p->name) >= q.registrations) {
 		snprintf(diag, sizeof(diag), "quota: at most %u registrations",
@@ -298,6 +299,12 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		goto done;
 	if (r.ep == NULL) {
 		cu_respond(resp, 400, "ep is missing");
+		goto done;
+	}
+	/* The broker's entries: nobody may take their names first. */
+	if (r.d != NULL && strcmp(r.d, PS_RD_SECTOR) == 0) {
+		authz_refuse(ses, resp, "the sector " PS_RD_SECTOR " is the "
+		    "broker's");
 		goto done;
 	}
 	if (!authz_check(ses, resp, authz_rd_object(obj, sizeof(obj), r.d,
@@ -619,12 +626,10 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 	rd_query_free(&rq);
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	/* Blocks of a large result are cut by libcoap from this copy. */
-	if (!coap_add_data_large_response(res, ses, req, resp, qs,
+	/* On failure libcoap has released data and set the code. */
+	(void)coap_add_data_large_response(res, ses, req, resp, qs,
 	    CF_LINK_FORMAT, -1, 0, len, (const uint8_t *)data, free_payload,
-	    data)) {
-		free(data);
-		cu_respond(resp, 500, NULL);
-	}
+	    data);
 }
 
 /* Runs one observer's lookup again; notifies it if the result changed. */

@@ -16,6 +16,7 @@
 #include "listen.h"
 #include "log.h"
 #include "principal.h"
+#include "ps_rd.h"
 #include "rd.h"
 #include "rd_coap.h"
 #include "rd_request.h"
@@ -170,7 +171,7 @@ over_quota(const struct fetch *f, const struct lf_doc *links, char *diag,
 		    f->quota.links);
 		return 1;
 	}
-	if (f->quota.registrations && !(reg != NULL && !reg->expired &&
+	if (f->quota.registrations && !(reg != NULL &&
 	    rd_check_owner(reg, f->owner) == RD_OK) &&
 	    tally_get(&r->owners, f->owner) >= f->quota.registrations) {
 		snprintf(diag, size, "quota: at most %u registrations",
@@ -404,6 +405,12 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 		return;
 	if (check_post(ses, pdu, resp, &req) == -1)
 		return;
+	if (req.d != NULL && strcmp(req.d, PS_RD_SECTOR) == 0) {
+		rd_request_free(&req);
+		authz_refuse(ses, resp, "the sector " PS_RD_SECTOR " is the "
+		    "broker's");
+		return;
+	}
 	if (!authz_check(ses, resp, authz_rd_object(obj, sizeof(obj), req.d,
 	    req.ep), ACL_SIMPLE_REGISTER)) {
 		rd_request_free(&req);

@@ -174,12 +174,10 @@ hnd_core(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 		return;
 	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
-	if (!coap_add_data_large_response(res, ses, req, resp, qs,
+	/* On failure libcoap has released doc and set the code. */
+	(void)coap_add_data_large_response(res, ses, req, resp, qs,
 	    CF_LINK_FORMAT, -1, 0, len, (const uint8_t *)doc, free_payload,
-	    doc)) {
-		free(doc);
-		cu_respond(resp, 500, NULL);
-	}
+	    doc);
 }
 
 void

@@ -147,6 +147,10 @@ START_TEST(create_rules)
 	p.data_uri = "/ps/data/a/.";
 	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_EINVAL);
+	/* Numbered paths are the broker's own: no squatting on the next. */
+	p.data_uri = "/ps/data/7";
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
+	    PS_EINVAL);
 	p.data_uri = "/ps/data/kitchen/temp";
 	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
 	    PS_CREATED);
@@ -349,6 +353,15 @@ START_TEST(expiration)
 	ck_assert_int_eq(removed, 1);
 	ck_assert_ptr_null(ps_topic_find_name(&ps.reg, "soon"));
 
+	/* A date centuries away is forever, not a wrapped timer. */
+	props(&p, "far");
+	p.expires = INT64_MAX / 2;
+	p.present |= PS_P_EXPIRES;
+	ck_assert_int_eq(ps_create(&ps, &p, NULL, now_ms, now_wall, &t, &why),
+	    PS_CREATED);
+	ck_assert_uint_gt(t->deadline, now_ms + 1000ULL * 86400 * 365 * 50);
+	ck_assert_int_eq(ps_delete(&ps, t), PS_OK);
+
 	/* Legacy lifetimes: Max-Age from now, refreshed by each call. */
 	t = ps_topic_find_name(&ps.reg, "forever");
 	ck_assert_int_eq(ps_set_lifetime(&ps, t, 5, now_ms, now_wall), PS_OK);
@@ -505,6 +518,9 @@ START_TEST(group_commit)
 	ck_assert_int_eq(answered_fail, 1);
 	ck_assert_int_eq(published, 1);
 	ck_assert_ptr_null(ps_topic_find_name(&ps.reg, "lost"));
+	/* The reload keeps the broker's limits. */
+	ck_assert_uint_eq(ps.reg.lim.max_topics, lim.max_topics);
+	ck_assert_uint_eq(ps.reg.lim.max_value, lim.max_value);
 	t = ps_topic_find_name(&ps.reg, "temp");
 	ck_assert_ptr_nonnull(t);
 	ck_assert_mem_eq(t->value, "1", 1);
