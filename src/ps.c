@@ -194,12 +194,12 @@ ps_create(struct ps *ps, const struct ps_props *in, const char *owner,
     uint64_t now_ms, int64_t now_wall, struct ps_topic **out,
     const char **why)
 {
-	char *copy = NULL;
-
 	struct ps_props	 p;
 	struct ps_topic	*t;
 	uint64_t	 id = ps->reg.next_id;
 	enum ps_result	 res;
+	char		*copy = NULL;
+	int		 own = 0;	/* a transaction of our own */
 
 	*out = NULL;
 	if ((res = ps_topic_prepare(&ps->reg, in, id, now_wall, &p, why)) !=
@@ -209,13 +209,23 @@ ps_create(struct ps *ps, const struct ps_props *in, const char *owner,
 		res = PS_EFAIL;
 		goto fail;
 	}
-	if ((res = enter(ps)) != PS_OK ||
-	    (res = save_config(ps, id, &p, 0, owner)) != PS_OK)
+	if ((res = enter(ps)) != PS_OK)
+		goto fail;
+	/* Outside a batch, the configuration and its first value go as one. */
+	if (!ps_in_batch(ps) && (p.present & PS_P_INIT)) {
+		if ((res = from_store(store_begin(ps->store))) != PS_OK)
+			goto fail;
+		own = 1;
+	}
+	if ((res = save_config(ps, id, &p, 0, owner)) != PS_OK)
 		goto fail;
 	if ((p.present & PS_P_INIT) && (res = written(ps,
 	    store_ps_value(ps->store, id, 1, p.init, p.init_len,
 	    (int)p.cf))) != PS_OK)
 		goto fail;
+	if (own && (res = from_store(store_commit(ps->store))) != PS_OK)
+		goto fail;
+	own = 0;
 	if ((t = ps_topic_insert(&ps->reg, id, &p, now_ms, now_wall)) ==
 	    NULL) {
 		(void)written(ps, store_ps_delete(ps->store, id));
@@ -228,6 +238,8 @@ ps_create(struct ps *ps, const struct ps_props *in, const char *owner,
 	*out = t;
 	return PS_CREATED;
 fail:
+	if (own)
+		store_rollback(ps->store);
 	free(copy);
 	ps_props_clear(&p);
 	return res;
