@@ -40,10 +40,23 @@ authz_acl(void)
 }
 
 int
-authz_allowed(const struct principal *p, const char *object,
+authz_allowed_rd(const struct principal *p, const char *d, const char *ep,
     unsigned int action)
 {
-	return acl_allowed(current, p, object, action);
+	char obj[AUTHZ_OBJECT_MAX];
+
+	return current == NULL || acl_allowed(current, p,
+	    authz_rd_object(obj, sizeof(obj), d, ep), action);
+}
+
+int
+authz_allowed_ps(const struct principal *p, const char *name,
+    unsigned int action)
+{
+	char obj[AUTHZ_OBJECT_MAX];
+
+	return current == NULL || acl_allowed(current, p,
+	    authz_ps_object(obj, sizeof(obj), name), action);
 }
 
 static void

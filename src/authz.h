@@ -23,7 +23,14 @@ struct principal;
 void		 authz_set(struct acl *acl);
 const struct acl *authz_acl(void);
 
-int		 authz_allowed(const struct principal *p, const char *object,
+/*
+ * Whether p may do action on a registration or a topic, for what is
+ * asked once per item (lookups, lists): no object name is even built
+ * while no ACL is in force.
+ */
+int		 authz_allowed_rd(const struct principal *p, const char *d,
+		    const char *ep, unsigned int action);
+int		 authz_allowed_ps(const struct principal *p, const char *name,
 		    unsigned int action);
 /*
  * Whether the session's principal may do action on object; if not, the

@@ -132,6 +132,13 @@ cu_respond_max_age(coap_pdu_t *resp, unsigned int code, unsigned int max_age,
 }
 
 void
+cu_free_payload(coap_session_t *ses, void *p)
+{
+	(void)ses;
+	free(p);
+}
+
+void
 cu_add_location(coap_pdu_t *resp, const char *path, uint64_t id)
 {
 	char	 copy[CU_PATH_MAX + 1], num[24];
@@ -317,6 +324,17 @@ struct deferred {
 /* Few at a time (a batch's worth): a list is enough. */
 static TAILQ_HEAD(, deferred) held = TAILQ_HEAD_INITIALIZER(held);
 
+/* The answer a fill function would give, 5.03 when the store is busy. */
+static void
+fill_or_busy(cu_fill_fn fill, void *arg, coap_pdu_t *resp, unsigned int code,
+    uint64_t id)
+{
+	if (code == 503)
+		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY, "storage busy");
+	else
+		fill(arg, resp, code, id);
+}
+
 static void
 on_committed(void *arg, enum store_write w)
 {
@@ -329,7 +347,7 @@ on_committed(void *arg, enum store_write w)
 	pdu = coap_pdu_init(d->con ? COAP_MESSAGE_CON : COAP_MESSAGE_NON, 0,
 	    coap_new_message_id(d->ses), coap_session_max_pdu_size(d->ses));
 	if (pdu != NULL && coap_add_token(pdu, d->toklen, d->tok)) {
-		d->fill(d->arg, pdu, code, d->id);
+		fill_or_busy(d->fill, d->arg, pdu, code, d->id);
 		/* coap_send() takes the PDU, sent or not. */
 		if (coap_send(d->ses, pdu) == COAP_INVALID_MID)
 			log_debug("coap", "a separate response was not sent");
@@ -339,8 +357,9 @@ on_committed(void *arg, enum store_write w)
 	free(d);
 }
 
-int
-cu_defer(struct batch *b, coap_session_t *ses, const coap_pdu_t *req,
+/* 1 when held, 0 to answer now, -1 when the store failed. */
+static int
+defer(struct batch *b, coap_session_t *ses, const coap_pdu_t *req,
     unsigned int code, uint64_t id, cu_fill_fn fill, void *arg)
 {
 	coap_bin_const_t	 tok = coap_pdu_get_token(req);
@@ -368,6 +387,21 @@ cu_defer(struct batch *b, coap_session_t *ses, const coap_pdu_t *req,
 	/* Cannot wait: commit now, and answer with what it gives. */
 	return batch_commit(b, cu_now_ms(), (int64_t)time(NULL)) ==
 	    STORE_WRITE_OK ? 0 : -1;
+}
+
+void
+cu_answer(struct batch *b, coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp, unsigned int code, uint64_t id, cu_fill_fn fill,
+    void *arg)
+{
+	switch (defer(b, ses, req, code, id, fill, arg)) {
+	case 1:
+		return;
+	case -1:
+		code = 503;
+		break;
+	}
+	fill_or_busy(fill, arg, resp, code, id);
 }
 
 int

@@ -49,6 +49,8 @@ void		 cu_respond_max_age(coap_pdu_t *resp, unsigned int code,
 		    unsigned int max_age, const char *diag);
 void		 cu_add_uint_option(coap_pdu_t *pdu, coap_option_num_t num,
 		    unsigned int v);
+/* The release function of coap_add_data_large_response(): free(). */
+void		 cu_free_payload(coap_session_t *ses, void *p);
 /* Location-Path options for "/a/b" followed by "/<id>" when id != 0. */
 void		 cu_add_location(coap_pdu_t *resp, const char *path,
 		    uint64_t id);
@@ -84,18 +86,17 @@ enum cu_body	 cu_body_get(struct cu_bodies *b, coap_session_t *ses,
 void		 cu_body_release(struct cu_partial *p);
 
 /*
- * Group commit: after a change, the answer waits until the batch is
- * durable. The handler then leaves its response empty (libcoap sends an
- * empty ACK to a confirmable request), and fill() writes the separate
- * response when the batch ends, with the code the outcome gives (503 or
- * 500 when it failed). cu_defer() returns 1 when held, 0 to answer now,
- * -1 when the store failed (answer 5.03).
+ * Answers a change: at once, or (group commit) once its batch is durable.
+ * A held request leaves its response empty (libcoap sends an empty ACK to
+ * a confirmable one) and fill() writes the separate response when the
+ * batch ends. fill() gets the code, or 500 when the store failed; a busy
+ * store is answered 5.03 with Max-Age here.
  */
 typedef void	(*cu_fill_fn)(void *arg, coap_pdu_t *resp, unsigned int code,
 		    uint64_t id);
-int		 cu_defer(struct batch *b, coap_session_t *ses,
-		    const coap_pdu_t *req, unsigned int code, uint64_t id,
-		    cu_fill_fn fill, void *arg);
+void		 cu_answer(struct batch *b, coap_session_t *ses,
+		    const coap_pdu_t *req, coap_pdu_t *resp, unsigned int code,
+		    uint64_t id, cu_fill_fn fill, void *arg);
 /*
  * Whether req repeats a request still held (a retransmission): it is
  * answered with the held one, so the handler leaves its response empty.

@@ -64,13 +64,6 @@ sub_free(void *arg)
 	free(s);
 }
 
-static void
-free_payload(coap_session_t *ses, void *p)
-{
-	(void)ses;
-	free(p);
-}
-
 /* The format of a topic's value, as notifications and reads carry it. */
 static uint16_t
 value_cf(const struct ps_topic *t)
@@ -151,7 +144,8 @@ ps_coap_may(coap_session_t *ses, coap_pdu_t *resp, const struct ps_topic *t,
 }
 
 int
-ps_coap_may_admin(coap_session_t *ses, coap_pdu_t *resp, const struct ps_topic *t)
+ps_coap_may_admin(coap_session_t *ses, coap_pdu_t *resp,
+    const struct ps_topic *t)
 {
 	if (!ps_coap_may(ses, resp, t, ACL_ADMIN))
 		return 0;
@@ -162,10 +156,13 @@ ps_coap_may_admin(coap_session_t *ses, coap_pdu_t *resp, const struct ps_topic *
 	return 1;
 }
 
-static void
-respond_result(coap_pdu_t *resp, enum ps_result r, const char *why)
+void
+ps_coap_respond_result(coap_pdu_t *resp, enum ps_result r, const char *why,
+    uint32_t retry)
 {
-	if (r == PS_EFULL || r == PS_EBUSY)
+	if (r == PS_ERATE)
+		cu_respond_max_age(resp, 429, retry, ps_result_text(r));
+	else if (r == PS_EFULL || r == PS_EBUSY)
 		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY,
 		    ps_result_text(r));
 	else
@@ -195,14 +192,9 @@ respond_cbor(coap_pdu_t *resp, unsigned int code, uint16_t cf,
 static void
 answer(void *arg, coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
-	struct ps_coap *pc = arg;
+	struct ps_coap	*pc = arg;
+	struct ps_topic	*t = ps_topic_find(&pc->ps->reg, id);
 
-	struct ps_topic *t = ps_topic_find(&pc->ps->reg, id);
-
-	if (code == 503) {
-		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY, "storage busy");
-		return;
-	}
 	if (code == 201 && id != 0 && t != NULL) {
 		cu_add_location(resp, pc->path, id);
 		respond_cbor(resp, 201, pc->cf, t, PS_P_ALL);
@@ -213,21 +205,6 @@ answer(void *arg, coap_pdu_t *resp, unsigned int code, uint64_t id)
 		return;
 	}
 	cu_respond(resp, code, NULL);
-}
-
-static void
-answer_change(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
-    coap_pdu_t *resp, unsigned int code, uint64_t id)
-{
-	switch (cu_defer(pc->ps->batch, ses, req, code, id, answer,
-	    pc)) {
-	case 1:
-		return;
-	case -1:
-		code = 503;
-		break;
-	}
-	answer(pc, resp, code, id);
 }
 
 /*
@@ -298,14 +275,12 @@ list_topics(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 		data_links = 1;
 	buf_init(&b, pc->max_response);
 	for (t = pc->ps->reg.by_id; t != NULL; t = t->hh_id.next) {
-		char	obj[AUTHZ_OBJECT_MAX];
-		int	ok;
+		int ok;
 
 		if (filter != NULL && !ps_topic_matches(t, filter))
 			continue;
 		/* Only what the asker may read is listed (draft 3.2.1). */
-		if (!authz_allowed(asker, authz_ps_object(obj, sizeof(obj),
-		    t->props.name), ACL_READ_CONFIG))
+		if (!authz_allowed_ps(asker, t->props.name, ACL_READ_CONFIG))
 			continue;
 		if (data_links && !(strlen(t->props.rt) >= rtlen &&
 		    memcmp(t->props.rt, rt, rtlen) == 0 &&
@@ -337,7 +312,7 @@ list_topics(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 	/* On failure libcoap has released out and set the code. */
 	(void)coap_add_data_large_response(res, ses, req, resp,
 	    qs, CF_LINK_FORMAT, -1, 0, strlen(out), (const uint8_t *)out,
-	    free_payload, out);
+	    cu_free_payload, out);
 }
 
 static void
@@ -393,13 +368,13 @@ hnd_coll_post(coap_resource_t *res, coap_session_t *ses,
 	    &why);
 	ps_props_clear(&in);
 	if (r != PS_CREATED) {
-		respond_result(resp, r, why);
+		ps_coap_respond_result(resp, r, why, 0);
 		return;
 	}
 	log_info("ps", "topic \"%s\" created at %s by %s", t->props.name,
 	    t->props.data_uri, listen_session_principal(ses)->name);
 	ps_coap_schedule(pc);
-	answer_change(pc, ses, req, resp, 201, t->id);
+	cu_answer(pc->ps->batch, ses, req, resp, 201, t->id, answer, pc);
 }
 
 /* The topic a configuration path names ("<ps-path>/<id>"), or NULL. */
@@ -471,13 +446,13 @@ topic_update(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
 	    (int64_t)time(NULL), &why);
 	ps_props_clear(&in);
 	if (r != PS_OK) {
-		respond_result(resp, r, why);
+		ps_coap_respond_result(resp, r, why, 0);
 		return;
 	}
 	log_info("ps", "topic \"%s\" reconfigured by %s", t->props.name,
 	    listen_session_principal(ses)->name);
 	ps_coap_schedule(pc);
-	answer_change(pc, ses, req, resp, 204, t->id);
+	cu_answer(pc->ps->batch, ses, req, resp, 204, t->id, answer, pc);
 }
 
 static void
@@ -520,11 +495,11 @@ hnd_topic(void *arg, coap_resource_t *res, coap_session_t *ses,
 		if (!ps_coap_may_admin(ses, resp, t))
 			break;
 		if ((r = ps_delete(pc->ps, t)) != PS_OK) {
-			respond_result(resp, r, NULL);
+			ps_coap_respond_result(resp, r, NULL, 0);
 			break;
 		}
 		ps_coap_schedule(pc);
-		answer_change(pc, ses, req, resp, 202, 0);
+		cu_answer(pc->ps->batch, ses, req, resp, 202, 0, answer, pc);
 		break;
 	default:
 		cu_respond(resp, 405, NULL);
@@ -554,14 +529,11 @@ data_publish(struct ps_coap *pc, coap_session_t *ses, const coap_pdu_t *req,
 		log_debug("ps", "%zu bytes published on \"%s\" by %s", len,
 		    t->props.name, listen_session_principal(ses)->name);
 		/* A volatile value needs no commit to be answered. */
-		answer_change(pc, ses, req, resp, r == PS_CREATED ? 201 : 204,
-		    0);
-		break;
-	case PS_ERATE:
-		cu_respond_max_age(resp, 429, retry, ps_result_text(r));
+		cu_answer(pc->ps->batch, ses, req, resp,
+		    r == PS_CREATED ? 201 : 204, 0, answer, pc);
 		break;
 	default:
-		respond_result(resp, r, NULL);
+		ps_coap_respond_result(resp, r, NULL, retry);
 	}
 }
 
@@ -745,7 +717,7 @@ ps_coap_get(struct ps_coap *pc, coap_resource_t *res, coap_session_t *ses,
 	 */
 	(void)coap_add_data_large_response(res, ses, req, resp,
 	    cu_block_key(req, qs, key, sizeof(key), &k), value_cf(t), max_age,
-	    t->version, t->value_len, copy, free_payload, copy);
+	    t->version, t->value_len, copy, cu_free_payload, copy);
 }
 
 static void
@@ -777,10 +749,10 @@ hnd_data(void *arg, coap_resource_t *res, coap_session_t *ses,
 		if (!ps_coap_may(ses, resp, t, ACL_DELETE_DATA))
 			break;
 		if ((r = ps_clear(pc->ps, t)) != PS_OK) {
-			respond_result(resp, r, NULL);
+			ps_coap_respond_result(resp, r, NULL, 0);
 			break;
 		}
-		answer_change(pc, ses, req, resp, 202, 0);
+		cu_answer(pc->ps->batch, ses, req, resp, 202, 0, answer, pc);
 		break;
 	default:
 		cu_respond(resp, 405, NULL);

@@ -11,12 +11,13 @@
 
 #include <coap3/coap.h>
 
+#include "ps_topic.h"
+
 struct config;
 struct dispatch;
 struct event_base;
 struct ps;
 struct ps_coap;
-struct ps_topic;
 
 struct ps_coap	*ps_coap_new(struct ps *ps, const struct config *c,
 		    struct event_base *base);
@@ -53,6 +54,9 @@ int		 ps_coap_publish_allowed(struct ps_coap *pc,
 		    coap_session_t *ses, coap_pdu_t *resp);
 int		 ps_coap_topic_allowed(struct ps_coap *pc, coap_session_t *ses,
 		    coap_pdu_t *resp);
+/* A broker result as a response: 4.29 and 5.03 with Max-Age. */
+void		 ps_coap_respond_result(coap_pdu_t *resp, enum ps_result r,
+		    const char *why, uint32_t retry);
 void		 ps_coap_free(struct ps_coap *pc);
 
 #endif

@@ -33,13 +33,6 @@ struct ps_legacy {
 	size_t			 max_response;
 };
 
-static void
-free_payload(coap_session_t *ses, void *p)
-{
-	(void)ses;
-	free(p);
-}
-
 static int
 is_parent(const struct ps_topic *t)
 {
@@ -63,45 +56,13 @@ topic_at(const struct ps_legacy *pl, const char *path)
 static void
 answer(void *arg, coap_pdu_t *resp, unsigned int code, uint64_t id)
 {
-	struct ps_legacy *pl = arg;
+	struct ps_legacy	*pl = arg;
+	struct ps_topic		*t = id ? ps_topic_find(&pl->ps->reg, id) :
+				    NULL;
 
-	struct ps_topic *t = id ? ps_topic_find(&pl->ps->reg, id) : NULL;
-
-	if (code == 503) {
-		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY, "storage busy");
-		return;
-	}
 	if (code == 201 && t != NULL)
 		cu_add_location(resp, t->props.data_uri, 0);
 	cu_respond(resp, code, NULL);
-}
-
-static void
-answer_change(struct ps_legacy *pl, coap_session_t *ses,
-    const coap_pdu_t *req, coap_pdu_t *resp, unsigned int code, uint64_t id)
-{
-	switch (cu_defer(pl->ps->batch, ses, req, code, id, answer,
-	    pl)) {
-	case 1:
-		return;
-	case -1:
-		code = 503;
-		break;
-	}
-	answer(pl, resp, code, id);
-}
-
-static void
-respond_result(coap_pdu_t *resp, enum ps_result r, uint32_t retry)
-{
-	if (r == PS_ERATE)
-		cu_respond_max_age(resp, 429, retry, ps_result_text(r));
-	else if (r == PS_EFULL || r == PS_EBUSY)
-		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY,
-		    ps_result_text(r));
-	else
-		cu_respond(resp, ps_result_code(r), ps_result_code(r) == 404 ?
-		    NULL : ps_result_text(r));
 }
 
 /* Whether a query (rt=, ct=, or none) selects t. */
@@ -138,8 +99,7 @@ list_children(struct ps_legacy *pl, coap_resource_t *res, coap_session_t *ses,
 	struct cu_query		 q;
 	struct buf		 b;
 	size_t			 n = strlen(path);
-	char			*out, obj[AUTHZ_OBJECT_MAX];
-	char			 key[CU_PATH_MAX + 256];
+	char			*out, key[CU_PATH_MAX + 256];
 	coap_string_t		 k;
 
 	if (cu_queries(req, &q) == -1) {
@@ -152,8 +112,7 @@ list_children(struct ps_legacy *pl, coap_resource_t *res, coap_session_t *ses,
 
 		if (strncmp(d, path, n) != 0 || d[n] != '/' ||
 		    strchr(d + n + 1, '/') != NULL || !selected(t, &q) ||
-		    !authz_allowed(asker, authz_ps_object(obj, sizeof(obj),
-		    t->props.name), ACL_READ_CONFIG))
+		    !authz_allowed_ps(asker, t->props.name, ACL_READ_CONFIG))
 			continue;
 		if (buf_printf(&b, "%s<%s>;rt=\"%s\"", b.len ? "," : "", d,
 		    t->props.rt) == -1 || ((t->props.present & PS_P_CF) &&
@@ -183,7 +142,7 @@ list_children(struct ps_legacy *pl, coap_resource_t *res, coap_session_t *ses,
 	(void)coap_add_data_large_response(res, ses, req, resp,
 	    cu_block_key(req, qs, key, sizeof(key), &k), CF_LINK_FORMAT, -1,
 	    0, strlen(out), (const uint8_t *)out,
-	    free_payload, out);
+	    cu_free_payload, out);
 }
 
 /* Seconds a topic's lifetime has left, -1 when it has none. */
@@ -297,7 +256,7 @@ legacy_create(struct ps_legacy *pl, coap_session_t *ses, const coap_pdu_t *req,
 			    (uint32_t)lifetime : 0, cu_now_ms(),
 			    (int64_t)time(NULL));
 		if (r != PS_OK) {
-			respond_result(resp, r, 0);
+			ps_coap_respond_result(resp, r, NULL, 0);
 			return;
 		}
 	} else if (!ps_coap_topic_allowed(pl->pc, ses, resp))
@@ -305,12 +264,12 @@ legacy_create(struct ps_legacy *pl, coap_session_t *ses, const coap_pdu_t *req,
 	else if ((r = create_at(pl, tpath, (int)cf, lifetime > 0 ?
 	    (uint32_t)lifetime : 0, listen_session_principal(ses)->name,
 	    &t)) != PS_CREATED) {
-		respond_result(resp, r, 0);
+		ps_coap_respond_result(resp, r, NULL, 0);
 		return;
 	} else
 		log_info("ps", "topic \"%s\" created at %s by %s",
 		    t->props.name, tpath, listen_session_principal(ses)->name);
-	answer_change(pl, ses, req, resp, 201, t->id);
+	cu_answer(pl->ps->batch, ses, req, resp, 201, t->id, answer, pl);
 }
 
 /* Creates every missing level of path (create-on-publish). */
@@ -417,7 +376,7 @@ legacy_publish(struct ps_legacy *pl, coap_session_t *ses,
 		if ((r = create_levels(pl, path, (int)cf,
 		    listen_session_principal(ses)->name, &t)) != PS_CREATED) {
 			cu_body_release(held);
-			respond_result(resp, r, 0);
+			ps_coap_respond_result(resp, r, NULL, 0);
 			return;
 		}
 		log_info("ps", "topic \"%s\" created on publish by %s",
@@ -427,16 +386,17 @@ legacy_publish(struct ps_legacy *pl, coap_session_t *ses,
 	r = ps_publish(pl->ps, t, data, len, (int)cf, cu_now_ms(), &retry);
 	cu_body_release(held);
 	if (r != PS_OK && r != PS_CREATED) {
-		respond_result(resp, r, retry);
+		ps_coap_respond_result(resp, r, NULL, retry);
 		return;
 	}
 	/* A publish renews the topic's lifetime (-09 section 4.3). */
 	if (t->lifetime > 0 && (r = ps_set_lifetime(pl->ps, t, t->lifetime,
 	    cu_now_ms(), (int64_t)time(NULL))) != PS_OK) {
-		respond_result(resp, r, 0);
+		ps_coap_respond_result(resp, r, NULL, 0);
 		return;
 	}
-	answer_change(pl, ses, req, resp, code, code == 201 ? t->id : 0);
+	cu_answer(pl->ps->batch, ses, req, resp, code,
+	    code == 201 ? t->id : 0, answer, pl);
 }
 
 /* REMOVE: the topic and, recursively, its sub-topics. */
@@ -462,17 +422,17 @@ legacy_delete(struct ps_legacy *pl, coap_session_t *ses,
 		if (strncmp(s->props.data_uri, prefix, n) != 0)
 			continue;
 		if ((r = ps_delete(pl->ps, s)) != PS_OK) {
-			respond_result(resp, r, 0);
+			ps_coap_respond_result(resp, r, NULL, 0);
 			return;
 		}
 	}
 	log_info("ps", "topic \"%s\" removed by %s", t->props.name,
 	    listen_session_principal(ses)->name);
 	if ((r = ps_delete(pl->ps, t)) != PS_OK) {
-		respond_result(resp, r, 0);
+		ps_coap_respond_result(resp, r, NULL, 0);
 		return;
 	}
-	answer_change(pl, ses, req, resp, 202, 0);
+	cu_answer(pl->ps->batch, ses, req, resp, 202, 0, answer, pl);
 }
 
 static void

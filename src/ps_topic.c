@@ -392,25 +392,8 @@ enum ps_result
 ps_topic_take_token(struct ps_topic *t, const struct ps_limits *lim,
     uint64_t now_ms, uint32_t *retry_s)
 {
-	double burst = lim->rate;
-
-	if (lim->rate == 0)
-		return PS_OK;
-	if (t->tokens_ms == 0)
-		t->tokens = burst;
-	else if (now_ms > t->tokens_ms)
-		t->tokens += (double)(now_ms - t->tokens_ms) * lim->rate /
-		    1000.0;
-	if (t->tokens > burst)
-		t->tokens = burst;
-	t->tokens_ms = now_ms;
-	if (t->tokens >= 1.0) {
-		t->tokens -= 1.0;
-		return PS_OK;
-	}
-	/* Max-Age is whole seconds: round up, at least one. */
-	*retry_s = (uint32_t)((1.0 - t->tokens) / lim->rate) + 1;
-	return PS_ERATE;
+	return bucket_take(&t->rate, lim->rate, now_ms, retry_s) == 0 ?
+	    PS_OK : PS_ERATE;
 }
 
 int

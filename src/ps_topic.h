@@ -33,8 +33,7 @@ struct ps_topic {
 	uint32_t	 lifetime;	/* legacy Max-Age lifetime, 0: none */
 	char		*owner;		/* principal that created it, or NULL */
 	uint64_t	 deadline;	/* monotonic ms of expiry, 0: none */
-	double		 tokens;	/* publish rate bucket */
-	uint64_t	 tokens_ms;
+	struct bucket	 rate;		/* publishes per second */
 	void		*app;		/* the front ends' state (observers) */
 	struct ps_topic	*tprev, *tnext;	/* topics with a deadline */
 	UT_hash_handle	 hh_id, hh_name, hh_data;

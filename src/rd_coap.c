@@ -142,26 +142,7 @@ answer(void *arg, coap_pdu_t *resp, unsigned int code, uint64_t id)
 	/* The same location and code for a registration repeated. */
 	if (code == 201)
 		cu_add_location(resp, rc->rd_path, id);
-	if (code == 503)
-		cu_respond_max_age(resp, 503, CU_MAX_AGE_BUSY, "storage busy");
-	else
-		cu_respond(resp, code, NULL);
-}
-
-/* Answers a change that rd made: now, later (deferred), or 5.03. */
-static void
-answer_change(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
-    coap_pdu_t *resp, unsigned int code, uint64_t id)
-{
-	switch (cu_defer(rc->rd->batch, ses, req, code, id, answer,
-	    rc)) {
-	case 1:
-		return;
-	case -1:
-		code = 503;
-		break;
-	}
-	answer(rc, resp, code, id);
+	cu_respond(resp, code, NULL);
 }
 
 /*
@@ -335,7 +316,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		log_change(result == RD_CREATED ? "registered" :
 		    "registered again", ses, &r, id);
 		rd_coap_schedule(rc);
-		answer_change(rc, ses, req, resp, 201, id);
+		cu_answer(rc->rd->batch, ses, req, resp, 201, id, answer, rc);
 	} else if (result == RD_EFORBIDDEN)
 		authz_refuse(ses, resp, rd_result_text(result));
 	else
@@ -425,7 +406,7 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		log_debug("rd", "location %" PRIu64 " updated by %s", id,
 		    listen_session_principal(ses)->name);
 		rd_coap_schedule(rc);
-		answer_change(rc, ses, req, resp, 204, id);
+		cu_answer(rc->rd->batch, ses, req, resp, 204, id, answer, rc);
 	} else
 		respond_result(resp, result);
 	rd_request_free(&r);
@@ -452,7 +433,7 @@ hnd_delete(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		log_info("rd", "location %" PRIu64 " removed by %s", id,
 		    listen_session_principal(ses)->name);
 		rd_coap_schedule(rc);
-		answer_change(rc, ses, req, resp, 202, id);
+		cu_answer(rc->rd->batch, ses, req, resp, 202, id, answer, rc);
 	} else
 		respond_result(resp, result);
 }
@@ -498,12 +479,6 @@ rd_coap_route(struct rd_coap *rc, struct dispatch *d)
 	return dispatch_add(d, rc->rd_path, hnd_registration, rc);
 }
 
-static void
-free_payload(coap_session_t *ses, void *p)
-{
-	free(p);
-}
-
 /* FNV-1a: a change of result is a change of hash. */
 static uint64_t
 hash_bytes(const char *p, size_t n)
@@ -532,10 +507,7 @@ lookup_obs_free(void *p)
 static int
 visible(void *arg, const struct rd_reg *reg)
 {
-	char obj[AUTHZ_OBJECT_MAX];
-
-	return authz_allowed(arg, authz_rd_object(obj, sizeof(obj), reg->d,
-	    reg->ep), ACL_LOOKUP);
+	return authz_allowed_rd(arg, reg->d, reg->ep, ACL_LOOKUP);
 }
 
 /* Renders a lookup; NULL (and the response set) when it cannot. */
@@ -628,7 +600,7 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 	/* Blocks of a large result are cut by libcoap from this copy. */
 	/* On failure libcoap has released data and set the code. */
 	(void)coap_add_data_large_response(res, ses, req, resp, qs,
-	    CF_LINK_FORMAT, -1, 0, len, (const uint8_t *)data, free_payload,
+	    CF_LINK_FORMAT, -1, 0, len, (const uint8_t *)data, cu_free_payload,
 	    data);
 }
 

@@ -128,22 +128,32 @@ str_match(const struct rd_filter *f, const char *v)
 	return value_match(f, v, v ? strlen(v) : 0);
 }
 
-/* rt, if and rel hold space-separated values: any one may match. */
-static int
-reltype_match(const struct rd_filter *f, const char *v)
+int
+rd_filter_match(const struct rd_filter *f, const char *v, size_t len,
+    int reltype)
 {
-	if (v == NULL || f->value == NULL)
-		return str_match(f, v);
-	while (*v) {
-		size_t n = strcspn(v, " ");
+	const char *end = v + len;
+
+	if (!reltype || v == NULL || f->value == NULL)
+		return value_match(f, v, len);
+	while (v < end) {
+		const char	*sp = memchr(v, ' ', (size_t)(end - v));
+		size_t		 n = sp ? (size_t)(sp - v) : (size_t)(end - v);
 
 		if (n > 0 && value_match(f, v, n))
 			return 1;
 		v += n;
-		while (*v == ' ')
+		while (v < end && *v == ' ')
 			v++;
 	}
 	return 0;
+}
+
+/* rt, if and rel hold space-separated values: any one may match. */
+static int
+reltype_match(const struct rd_filter *f, const char *v)
+{
+	return rd_filter_match(f, v, v ? strlen(v) : 0, 1);
 }
 
 static int

@@ -58,6 +58,13 @@ void	rd_query_free(struct rd_query *q);
  */
 long	rd_lookup(const struct rd_registry *r, enum rd_lookup_kind kind,
 	    const struct rd_query *q, const char *loc, struct buf *out);
+/*
+ * Whether a value of len bytes (NULL: the attribute is absent) passes f;
+ * reltype for the space-separated values of rt, if and rel, any one of
+ * which may match (RFC 6690 section 4.1).
+ */
+int	rd_filter_match(const struct rd_filter *f, const char *v, size_t len,
+	    int reltype);
 /* Whether reg (or one of its links, for RD_LOOKUP_RES) matches q. */
 int	rd_lookup_matches(const struct rd_reg *reg, enum rd_lookup_kind kind,
 	    const struct rd_query *q, const char *loc);

@@ -12,8 +12,7 @@
 struct tally_entry {
 	char		*name;
 	uint32_t	 count;
-	double		 tokens;
-	uint64_t	 tokens_ms;	/* 0: no bucket */
+	struct bucket	 bucket;	/* ms 0: none */
 	UT_hash_handle	 hh;
 };
 
@@ -45,7 +44,7 @@ get(struct tally *t, const char *name)
 static void
 drop_if_empty(struct tally *t, struct tally_entry *e)
 {
-	if (e->count != 0 || e->tokens_ms != 0)
+	if (e->count != 0 || e->bucket.ms != 0)
 		return;
 	HASH_DEL(t->entries, e);
 	free(e->name);
@@ -78,11 +77,33 @@ tally_get(const struct tally *t, const char *name)
 }
 
 int
+bucket_take(struct bucket *b, uint32_t rate, uint64_t now_ms,
+    uint32_t *retry_s)
+{
+	double burst = rate;
+
+	if (rate == 0)
+		return 0;
+	if (b->ms == 0)
+		b->tokens = burst;
+	else if (now_ms > b->ms)
+		b->tokens += (double)(now_ms - b->ms) * rate / 1000.0;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->ms = now_ms ? now_ms : 1;
+	if (b->tokens >= 1.0) {
+		b->tokens -= 1.0;
+		return 0;
+	}
+	*retry_s = (uint32_t)((1.0 - b->tokens) / rate) + 1;
+	return -1;
+}
+
+int
 tally_take(struct tally *t, const char *name, uint32_t rate, uint64_t now_ms,
     uint32_t *retry_s)
 {
-	struct tally_entry	*e;
-	double			 burst = rate;
+	struct tally_entry *e;
 
 	if (rate == 0 || name == NULL)
 		return 0;
@@ -91,19 +112,7 @@ tally_take(struct tally *t, const char *name, uint32_t rate, uint64_t now_ms,
 	    (HASH_COUNT(t->entries) >= TALLY_BUCKETS_MAX ||
 	    (e = get(t, name)) == NULL))
 		return 0;
-	if (e->tokens_ms == 0)
-		e->tokens = burst;
-	else if (now_ms > e->tokens_ms)
-		e->tokens += (double)(now_ms - e->tokens_ms) * rate / 1000.0;
-	if (e->tokens > burst)
-		e->tokens = burst;
-	e->tokens_ms = now_ms ? now_ms : 1;
-	if (e->tokens >= 1.0) {
-		e->tokens -= 1.0;
-		return 0;
-	}
-	*retry_s = (uint32_t)((1.0 - e->tokens) / rate) + 1;
-	return -1;
+	return bucket_take(&e->bucket, rate, now_ms, retry_s);
 }
 
 void

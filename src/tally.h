@@ -12,6 +12,16 @@
 
 struct tally_entry;
 
+/* A token bucket: rate per second, bursts of rate. */
+struct bucket {
+	double		 tokens;
+	uint64_t	 ms;		/* last refill; 0: never used */
+};
+
+/* Takes a token: 0, or -1 with *retry_s (whole seconds, >= 1) to wait. */
+int		bucket_take(struct bucket *b, uint32_t rate, uint64_t now_ms,
+		    uint32_t *retry_s);
+
 struct tally {
 	struct tally_entry	*entries;
 };

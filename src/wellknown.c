@@ -8,6 +8,7 @@
 #include "coaputil.h"
 #include "echo.h"
 #include "log.h"
+#include "rd_lookup.h"
 #include "wellknown.h"
 
 #define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
@@ -50,72 +51,33 @@ unquote(const coap_str_const_t *v, const char **s, size_t *n)
 	}
 }
 
+/* RFC 6690 section 4.1: whether r passes filter f (rd_lookup's rules). */
 static int
-word_matches(const char *w, size_t wn, const char *want, size_t len,
-    int prefix)
+selected(coap_resource_t *r, const struct rd_filter *f)
 {
-	return prefix ? wn >= len && memcmp(w, want, len) == 0 :
-	    wn == len && memcmp(w, want, len) == 0;
-}
-
-/* rt and if hold space-separated words; one matching is enough. */
-static int
-value_matches(const char *s, size_t n, const char *want, size_t len,
-    int prefix, int words)
-{
-	size_t i = 0, start;
-
-	if (!words)
-		return word_matches(s, n, want, len, prefix);
-	while (i < n) {
-		while (i < n && s[i] == ' ')
-			i++;
-		start = i;
-		while (i < n && s[i] != ' ')
-			i++;
-		if (i > start && word_matches(s + start, i - start, want, len,
-		    prefix))
-			return 1;
-	}
-	return 0;
-}
-
-/* RFC 6690 section 4.1: whether r passes the query "name=value". */
-static int
-selected(coap_resource_t *r, const char *q, size_t qn)
-{
-	const char		*eq = memchr(q, '=', qn), *v, *s;
-	size_t			 nlen, vlen, n;
-	int			 prefix;
-	char			 name[32];
-	coap_attr_t		*a;
 	coap_str_const_t	*uri = coap_resource_get_uri_path(r);
+	coap_attr_t		*a;
+	const char		*s;
+	size_t			 n;
 
-	if (eq == NULL || (nlen = (size_t)(eq - q)) == 0 ||
-	    nlen >= sizeof(name))
-		return 0;
-	memcpy(name, q, nlen);
-	name[nlen] = '\0';
-	v = eq + 1;
-	vlen = qn - nlen - 1;
-	if ((prefix = vlen > 0 && v[vlen - 1] == '*'))
-		vlen--;
-	if (strcmp(name, "href") == 0) {
+	if (strcmp(f->name, "href") == 0) {
 		/* href values are paths as in the document: "/rd". */
-		if (vlen > 0 && v[0] == '/') {
-			v++;
-			vlen--;
+		struct rd_filter path = *f;
+
+		if (path.value != NULL && path.value[0] == '/') {
+			path.value++;
+			path.vlen--;
 		}
-		return uri != NULL && word_matches((const char *)uri->s,
-		    uri->length, v, vlen, prefix);
+		return uri != NULL && rd_filter_match(&path,
+		    (const char *)uri->s, uri->length, 0);
 	}
-	if ((a = coap_find_attr(r, coap_make_str_const(name))) == NULL)
+	if ((a = coap_find_attr(r, coap_make_str_const(f->name))) == NULL)
 		return 0;
 	if (coap_attr_get_value(a) == NULL)	/* a flag such as obs */
-		return vlen == 0;
+		return rd_filter_match(f, "", 0, 0);
 	unquote(coap_attr_get_value(a), &s, &n);
-	return value_matches(s, n, v, vlen, prefix, strcmp(name, "rt") == 0 ||
-	    strcmp(name, "if") == 0);
+	return rd_filter_match(f, s, n, strcmp(f->name, "rt") == 0 ||
+	    strcmp(f->name, "if") == 0);
 }
 
 /* The document for ctx under the request's filter; NULL when too big. */
@@ -123,36 +85,36 @@ static char *
 document(coap_context_t *ctx, const coap_pdu_t *req, size_t *len)
 {
 	struct cu_query	 q;
+	struct rd_query	 rq;
 	struct buf	 b;
 	unsigned char	 one[1024];
+	const char	*err;
 
-	if (cu_queries(req, &q) == -1 || q.n > 1)
-		q.n = 0;	/* RFC 6690: one filter; more are ignored */
+	/* RFC 6690: one filter; an unusable query selects nothing more. */
+	memset(&rq, 0, sizeof(rq));
+	if (cu_queries(req, &q) == 0 && q.n == 1 &&
+	    rd_query_parse(q.opt, q.len, 1, &rq, &err) == -1)
+		memset(&rq, 0, sizeof(rq));
 	buf_init(&b, WELLKNOWN_SIZE);
 	for (size_t i = 0; i < nlist; i++) {
 		size_t n = sizeof(one), off = 0;
 
-		if (list[i].ctx != ctx || (q.n == 1 && !selected(list[i].r,
-		    q.opt[0], q.len[0])))
+		if (list[i].ctx != ctx ||
+		    (rq.n == 1 && !selected(list[i].r, &rq.f[0])))
 			continue;
 		if (coap_print_link(list[i].r, one, &n, &off) &
 		    COAP_PRINT_STATUS_ERROR)
 			continue;
 		if ((b.len > 0 && buf_addc(&b, ',') == -1) ||
 		    buf_add(&b, one, n) == -1) {
+			rd_query_free(&rq);
 			buf_free(&b);
 			return NULL;
 		}
 	}
+	rd_query_free(&rq);
 	*len = b.len;
 	return b.data ? buf_release(&b) : strdup("");
-}
-
-static void
-free_payload(coap_session_t *ses, void *p)
-{
-	(void)ses;
-	free(p);
 }
 
 static void
@@ -176,7 +138,7 @@ hnd_core(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	/* On failure libcoap has released doc and set the code. */
 	(void)coap_add_data_large_response(res, ses, req, resp, qs,
-	    CF_LINK_FORMAT, -1, 0, len, (const uint8_t *)doc, free_payload,
+	    CF_LINK_FORMAT, -1, 0, len, (const uint8_t *)doc, cu_free_payload,
 	    doc);
 }
 
