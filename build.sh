@@ -12,7 +12,7 @@ top=$(pwd)
 # Build dependencies, and the tools the tests drive the daemon with.
 DEPS="build-essential autoconf automake pkg-config libcoap3-dev libcoap3-bin
 libevent-dev libssl-dev libcbor-dev libsqlite3-dev check libsystemd-dev uthash-dev
-openssl iproute2 mandoc systemd"
+openssl iproute2 mandoc systemd curl python3 debhelper dpkg-dev fakeroot"
 
 deps() {
 	missing=
@@ -26,6 +26,21 @@ deps() {
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing </dev/null
+}
+
+# promtool checks the metrics exposition. It comes from Debian's prometheus
+# package, unpacked into .tools/ rather than installed: installing would
+# create a user and start a Prometheus server on the machine.
+get_promtool() {
+	[ -x .tools/promtool ] && return 0
+	command -v promtool >/dev/null 2>&1 && return 0
+	mkdir -p .tools/deb
+	(cd .tools/deb && { apt-get download -q prometheus </dev/null ||
+	    { apt-get update -q && apt-get download -q prometheus </dev/null; }; }) ||
+		{ echo "build.sh: promtool unavailable; its checks will skip"; return 0; }
+	dpkg-deb -x .tools/deb/prometheus_*.deb .tools/deb/root &&
+		cp .tools/deb/root/usr/bin/promtool .tools/promtool
+	rm -rf .tools/deb
 }
 
 # build DIR [configure options...]
@@ -81,6 +96,9 @@ run)
 	;;
 test)
 	deps
+	get_promtool
+	PATH="$PATH:$top/.tools"
+	export PATH
 	run_tests
 	;;
 *)

@@ -470,8 +470,9 @@ static int
 parse_object(struct parser *p, const char *s, struct pattern *pt)
 {
 	if (strncmp(s, "rd:", 3) != 0 && strncmp(s, "ps:", 3) != 0 &&
-	    strcmp(s, "stats") != 0) {
-		perr(p, "object must begin with rd:, ps: or be stats");
+	    strcmp(s, "stats") != 0 && strcmp(s, "daemon") != 0) {
+		perr(p, "object must begin with rd:, ps: or be stats or "
+		    "daemon");
 		return -1;
 	}
 	if (strlen(s) > ACL_OBJECT_MAX) {

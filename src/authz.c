@@ -2,8 +2,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "authz.h"
+#include "stats.h"
 #include "coaputil.h"
 #include "listen.h"
 #include "log.h"
@@ -70,7 +72,8 @@ authz_refuse(const coap_session_t *ses, coap_pdu_t *resp, const char *why)
 {
 	const struct principal *p = listen_session_principal(ses);
 
-	log_info("authz", "%s refused: %s", p->name, why);
+	log_limitedf("authz", LOG_INFO, "%s refused: %s", p->name, why);
+	stats_auth_refused();
 	refuse(p, resp, why);
 }
 
@@ -80,6 +83,7 @@ authz_gate(const coap_session_t *ses, coap_pdu_t *resp)
 	if (listen_session_principal(ses)->kind != PRINCIPAL_ANON ||
 	    listen_session_serves_anon(ses))
 		return 1;
+	stats_auth_refused();
 	cu_respond(resp, 401, "this listener serves authenticated clients "
 	    "only");
 	return 0;
@@ -89,9 +93,27 @@ void
 authz_over_quota(const coap_session_t *ses, coap_pdu_t *resp,
     const char *why)
 {
-	log_info("authz", "%s over quota: %s",
+	log_limitedf("authz", LOG_INFO, "%s over quota: %s",
 	    listen_session_principal(ses)->name, why);
+	stats_limit_hit();
 	cu_respond(resp, 403, why);
+}
+
+int
+authz_is_admin(const coap_session_t *ses)
+{
+	return current != NULL && acl_allowed(current,
+	    listen_session_principal(ses), "daemon", ACL_ADMIN);
+}
+
+void
+authz_limit(const coap_session_t *ses, coap_pdu_t *resp, unsigned int code,
+    unsigned int max_age, const char *why)
+{
+	log_limitedf("authz", LOG_NOTICE, "%s hit a limit: %s",
+	    listen_session_principal(ses)->name, why);
+	stats_limit_hit();
+	cu_respond_max_age(resp, code, max_age, why);
 }
 
 int
@@ -103,9 +125,10 @@ authz_check(const coap_session_t *ses, coap_pdu_t *resp, const char *object,
 
 	if (acl_allowed(current, p, object, action))
 		return 1;
-	log_info("authz", "%s refused %s on %s", p->name,
+	log_limitedf("authz", LOG_INFO, "%s refused %s on %s", p->name,
 	    action_name(action), log_escape(object, strlen(object), esc,
 	    sizeof(esc)));
+	stats_auth_refused();
 	refuse(p, resp, "not allowed");
 	return 0;
 }

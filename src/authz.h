@@ -45,6 +45,13 @@ int		 authz_check(const coap_session_t *ses, coap_pdu_t *resp,
  * starts with it.
  */
 int		 authz_gate(const coap_session_t *ses, coap_pdu_t *resp);
+/*
+ * Whether the session's principal is an admin: one an ACL in force
+ * allows the admin action on the object "daemon". An admin may remove
+ * any registration and manage any topic, whoever made it. Without an ACL
+ * nobody is: first come, first remembered then holds for everyone.
+ */
+int		 authz_is_admin(const coap_session_t *ses);
 /* The refusal alone, for a decision made elsewhere (an owner check). */
 void		 authz_refuse(const coap_session_t *ses, coap_pdu_t *resp,
 		    const char *why);
@@ -52,6 +59,12 @@ void		 authz_refuse(const coap_session_t *ses, coap_pdu_t *resp,
 void		 authz_over_quota(const coap_session_t *ses, coap_pdu_t *resp,
 		    const char *why);
 void		 authz_quota(const struct principal *p, struct acl_quota *out);
+/*
+ * A limit of the daemon's reached (5.03 or 4.29 with Max-Age): counted,
+ * logged with the principal, answered.
+ */
+void		 authz_limit(const coap_session_t *ses, coap_pdu_t *resp,
+		    unsigned int code, unsigned int max_age, const char *why);
 
 /* Object names; an over-long one is cut, which only ever matches less. */
 const char	*authz_rd_object(char *buf, size_t size, const char *d,

@@ -2,9 +2,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch.h"
 #include "log.h"
+#include "stats.h"
 
 struct waiter {
 	void	(*fn)(void *arg, enum store_write w);
@@ -113,17 +115,29 @@ batch_after_commit(struct batch *b, void (*fn)(void *, enum store_write),
 	return 0;
 }
 
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 enum store_write
 batch_commit(struct batch *b, uint64_t now_ms, int64_t now_wall)
 {
 	enum store_write  res;
 	struct waiter	 *w;
 	size_t		  n;
+	uint64_t	  t0;
 
 	if (!b->open)
 		return STORE_WRITE_OK;
 	b->open = 0;
+	t0 = now_us();
 	res = b->failed ? STORE_WRITE_BUSY : store_commit(b->store);
+	stats_commit(now_us() - t0, res == STORE_WRITE_OK);
 	if (res != STORE_WRITE_OK) {
 		store_rollback(b->store);
 		log_warnx("store", "a batch of changes was not committed; "

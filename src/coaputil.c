@@ -7,10 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <uthash.h>
+
 #include "batch.h"
 #include "buf.h"
 #include "coaputil.h"
 #include "log.h"
+#include "stats.h"
 #include "wellknown.h"
 
 uint64_t
@@ -160,6 +163,13 @@ coap_resource_t *
 cu_resource(coap_context_t *ctx, const char *path, const char *rt,
     void *userdata)
 {
+	return cu_resource_ct(ctx, path, rt, "40", userdata);
+}
+
+coap_resource_t *
+cu_resource_ct(coap_context_t *ctx, const char *path, const char *rt,
+    const char *ct, void *userdata)
+{
 	coap_str_const_t	*p = coap_new_str_const((const uint8_t *)path + 1,
 				    strlen(path) - 1);
 	coap_resource_t		*r;
@@ -173,11 +183,76 @@ cu_resource(coap_context_t *ctx, const char *path, const char *rt,
 	}
 	coap_resource_set_userdata(r, userdata);
 	coap_add_attr(r, coap_make_str_const("rt"), coap_make_str_const(rt), 0);
-	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const("40"),
+	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(ct),
 	    0);
 	coap_add_resource(ctx, r);
 	wellknown_add(ctx, r);
 	return r;
+}
+
+/* The handlers of one resource, by method (COAP_REQUEST_GET is 1). */
+struct handlers {
+	const coap_resource_t	*r;
+	coap_method_handler_t	 h[COAP_REQUEST_IPATCH + 1];
+	UT_hash_handle		 hh;
+};
+
+static struct handlers	*handlers;
+
+static void
+trampoline(coap_resource_t *r, coap_session_t *ses, const coap_pdu_t *req,
+    const coap_string_t *qs, coap_pdu_t *resp)
+{
+	struct handlers		*hs;
+	unsigned int		 method = coap_pdu_get_code(req);
+	coap_pdu_code_t		 code;
+
+	HASH_FIND_PTR(handlers, &r, hs);
+	if (hs == NULL || method > (unsigned int)COAP_REQUEST_IPATCH ||
+	    hs->h[method] == NULL) {
+		/* libcoap only calls what was registered: not reached. */
+		cu_respond(resp, 500, NULL);
+		return;
+	}
+	/* A triggered coap_async comes back here: one request, not two. */
+	if (coap_find_async(ses, coap_pdu_get_token(req)) == NULL)
+		stats_request(method);
+	hs->h[method](r, ses, req, qs, resp);
+	/* No code: an empty ACK now, the answer later (counted then). */
+	if ((code = coap_pdu_get_code(resp)) != COAP_EMPTY_CODE)
+		stats_response(code);
+}
+
+void
+cu_register(coap_resource_t *r, coap_request_t method,
+    coap_method_handler_t h)
+{
+	struct handlers *hs;
+
+	if ((unsigned int)method > COAP_REQUEST_IPATCH)
+		return;
+	HASH_FIND_PTR(handlers, &r, hs);
+	if (hs == NULL) {
+		if ((hs = calloc(1, sizeof(*hs))) == NULL) {
+			log_warnx("coap", "out of memory: a method not served");
+			return;
+		}
+		hs->r = r;
+		HASH_ADD_PTR(handlers, r, hs);
+	}
+	hs->h[method] = h;
+	coap_register_handler(r, method, trampoline);
+}
+
+void
+cu_register_reset(void)
+{
+	struct handlers *hs, *tmp;
+
+	HASH_ITER(hh, handlers, hs, tmp) {
+		HASH_DEL(handlers, hs);
+		free(hs);
+	}
 }
 
 #define PARTIALS_MAX	64
@@ -348,6 +423,7 @@ on_committed(void *arg, enum store_write w)
 	    coap_new_message_id(d->ses), coap_session_max_pdu_size(d->ses));
 	if (pdu != NULL && coap_add_token(pdu, d->toklen, d->tok)) {
 		fill_or_busy(d->fill, d->arg, pdu, code, d->id);
+		stats_response(coap_pdu_get_code(pdu));
 		/* coap_send() takes the PDU, sent or not. */
 		if (coap_send(d->ses, pdu) == COAP_INVALID_MID)
 			log_debug("coap", "a separate response was not sent");

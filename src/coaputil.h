@@ -62,6 +62,18 @@ void		 cu_add_location(coap_pdu_t *resp, const char *path,
  */
 coap_resource_t	*cu_resource(coap_context_t *ctx, const char *path,
 		    const char *rt, void *userdata);
+/* The same with the ct attribute given ("50 60"). */
+coap_resource_t	*cu_resource_ct(coap_context_t *ctx, const char *path,
+		    const char *rt, const char *ct, void *userdata);
+/*
+ * Registers h for method on r, through a trampoline that counts the
+ * request and the code of the response it sets (stats.c): libcoap 4.3.1
+ * has no hook on a server's responses. Every handler goes through it.
+ */
+void		 cu_register(coap_resource_t *r, coap_request_t method,
+		    coap_method_handler_t h);
+/* Forgets every registration: at exit, once the contexts are freed. */
+void		 cu_register_reset(void);
 
 /* Request bodies in blocks, one in progress per session. */
 struct cu_bodies;

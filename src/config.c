@@ -436,6 +436,87 @@ kw_ps_publish_rate(struct parser *p, int argc, char **argv)
 	set_uint(p, &p->c->ps_publish_rate, argv[1], 0, 1000000, argv[0]);
 }
 
+/* A path keyword that "off" turns off. */
+static void
+set_path_or_off(struct parser *p, char **dst, const char *v, const char *kw)
+{
+	if (strcmp(v, "off") == 0) {
+		free(*dst);
+		*dst = NULL;
+		return;
+	}
+	set_rd_path(p, dst, v, kw);
+}
+
+static void
+kw_stats_path(struct parser *p, int argc, char **argv)
+{
+	set_path_or_off(p, &p->c->stats_path, argv[1], argv[0]);
+}
+
+static void
+kw_reload_path(struct parser *p, int argc, char **argv)
+{
+	set_path_or_off(p, &p->c->reload_path, argv[1], argv[0]);
+}
+
+static void
+kw_stats_interval(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->stats_interval, argv[1], 1, 86400, argv[0]);
+}
+
+static int
+numeric_host(const char *h, size_t len)
+{
+	char		copy[64];
+	unsigned char	addr[16];
+
+	if (len >= sizeof(copy))
+		return 0;
+	memcpy(copy, h, len);
+	copy[len] = '\0';
+	return inet_pton(AF_INET, copy, addr) == 1 ||
+	    inet_pton(AF_INET6, copy, addr) == 1;
+}
+
+/* host:port or [v6]:port, numeric: the metrics listener binds it as is. */
+static void
+kw_metrics_listen(struct parser *p, int argc, char **argv)
+{
+	const char	*v = argv[1], *colon, *host = v;
+	char		*end;
+	size_t		 hlen;
+	unsigned long	 port;
+
+	if (strcmp(v, "off") == 0) {
+		free(p->c->metrics_listen);
+		p->c->metrics_listen = NULL;
+		return;
+	}
+	if ((colon = strrchr(v, ':')) == NULL || colon == v)
+		goto bad;
+	hlen = (size_t)(colon - v);
+	if (v[0] == '[') {
+		if (hlen < 3 || v[hlen - 1] != ']')
+			goto bad;
+		host = v + 1;
+		hlen -= 2;
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == colon + 1 || port == 0 ||
+	    port > 65535 || hlen >= 64 || !numeric_host(host, hlen))
+		goto bad;
+	free(p->c->metrics_listen);
+	if ((p->c->metrics_listen = strdup(v)) == NULL)
+		perr(p, "%s: out of memory", argv[0]);
+	return;
+bad:
+	perr(p, "%s: \"%s\" is not off or a numeric address:port (such as "
+	    "127.0.0.1:9464 or [::1]:9464)", argv[0], v);
+}
+
 static void
 kw_session_timeout(struct parser *p, int argc, char **argv)
 {
@@ -746,6 +827,7 @@ static const struct keyword top_keywords[] = {
 	{ "max-payload",	1, 1, kw_max_payload },
 	{ "max-response-size",	1, 1, kw_max_response_size },
 	{ "max-sessions",	1, 1, kw_max_sessions },
+	{ "metrics-listen",	1, 1, kw_metrics_listen },
 	{ "ps-content-format",	1, 1, kw_ps_content_format },
 	{ "ps-data-path",	1, 1, kw_ps_data_path },
 	{ "ps-legacy-create-on-publish", 1, 1, kw_ps_legacy_create_on_publish },
@@ -765,7 +847,10 @@ static const struct keyword top_keywords[] = {
 	{ "rd-max-observers",	1, 1, kw_rd_max_observers },
 	{ "rd-max-registrations", 1, 1, kw_rd_max_registrations },
 	{ "rd-path",		1, 1, kw_rd_path },
+	{ "reload-path",	1, 1, kw_reload_path },
 	{ "session-timeout",	1, 1, kw_session_timeout },
+	{ "stats-interval",	1, 1, kw_stats_interval },
+	{ "stats-path",		1, 1, kw_stats_path },
 };
 
 static const struct keyword listener_keywords[] = {
@@ -961,6 +1046,7 @@ config_defaults(struct config *c)
 	c->rd_max_links = 256;
 	c->rd_grace = 3600;
 	c->rd_max_observers = 1024;
+	c->stats_interval = 10;
 	c->ps_content_format = 606;
 	c->ps_max_topics = 10000;
 	c->ps_max_subscribers = 1000;
@@ -1001,6 +1087,27 @@ paths_overlap(const char *a, const char *b)
 	    (b[n] == '\0' || b[n] == '/');
 }
 
+/* The operators' resources stay clear of the services' paths. */
+static void
+check_admin_path(struct parser *p, const char *path, const char *kw)
+{
+	const char *other[] = {
+		p->c->rd_path, p->c->rd_lookup_ep_path, p->c->rd_lookup_res_path,
+		p->c->ps_path, p->c->ps_data_path, p->c->ps_legacy_path
+	};
+
+	if (path == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		if (other[i] != NULL && paths_overlap(path, other[i])) {
+			p->line = 0;
+			perr(p, "%s must lie outside the directory's and the "
+			    "broker's paths (%s)", kw, other[i]);
+			return;
+		}
+	}
+}
+
 static void
 check_config(struct parser *p)
 {
@@ -1027,6 +1134,13 @@ check_config(struct parser *p)
 		p->line = 0;
 		perr(p, "ps-legacy-path must lie outside rd-path, ps-path and "
 		    "ps-data-path");
+	}
+	check_admin_path(p, p->c->stats_path, "stats-path");
+	check_admin_path(p, p->c->reload_path, "reload-path");
+	if (p->c->stats_path && p->c->reload_path &&
+	    strcmp(p->c->stats_path, p->c->reload_path) == 0) {
+		p->line = 0;
+		perr(p, "stats-path and reload-path must differ");
 	}
 	if (TAILQ_EMPTY(&p->c->listeners)) {
 		p->line = 0;
@@ -1070,7 +1184,9 @@ config_parse(const char *text, size_t len, const char *path, FILE *errors)
 	    (c->ps_path = strdup("/ps")) == NULL ||
 	    (c->ps_data_path = strdup("/ps/data")) == NULL ||
 	    (c->ps_legacy_path = strdup("/pubsub")) == NULL ||
-	    (c->ps_rd_base = strdup("auto")) == NULL) {
+	    (c->ps_rd_base = strdup("auto")) == NULL ||
+	    (c->stats_path = strdup("/corehub/stats")) == NULL ||
+	    (c->reload_path = strdup("/corehub/reload")) == NULL) {
 		config_free(c);
 		return NULL;
 	}
@@ -1121,6 +1237,9 @@ config_free(struct config *c)
 	free(c->ps_data_path);
 	free(c->ps_legacy_path);
 	free(c->ps_rd_base);
+	free(c->stats_path);
+	free(c->reload_path);
+	free(c->metrics_listen);
 	free(c->rd_lookup_ep_path);
 	free(c->rd_lookup_res_path);
 	free(c);
@@ -1227,6 +1346,12 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "ps-legacy-create-on-publish %s\n",
 	    c->ps_legacy_create_on_publish ? "yes" : "no");
 	print_kv(out, "", "ps-rd-base", c->ps_rd_base);
+	fprintf(out, "stats-path %s\n", c->stats_path ? c->stats_path : "off");
+	fprintf(out, "reload-path %s\n", c->reload_path ? c->reload_path :
+	    "off");
+	fprintf(out, "stats-interval %u\n", c->stats_interval);
+	fprintf(out, "metrics-listen %s\n", c->metrics_listen ?
+	    c->metrics_listen : "off");
 	TAILQ_FOREACH(l, &c->listeners, entry)
 		print_listener(l, out);
 }

@@ -89,6 +89,11 @@ struct config {
 	char			*ps_legacy_path;	/* NULL: off */
 	int			 ps_legacy_create_on_publish;
 	char			*ps_rd_base;		/* auto, off or a URI */
+	/* Operators */
+	char			*stats_path;		/* NULL: off */
+	char			*reload_path;		/* NULL: off */
+	unsigned int		 stats_interval;	/* seconds */
+	char			*metrics_listen;	/* host:port, NULL: off */
 };
 
 /* Where the errors of a failed load go; stderr when NULL. */

@@ -104,6 +104,6 @@ dispatch_attach(coap_context_t *ctx, void *arg)
 		return;
 	coap_resource_set_userdata(r, arg);
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		coap_register_handler(r, methods[i], hnd_any);
+		cu_register(r, methods[i], hnd_any);
 	coap_add_resource(ctx, r);
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "echo.h"
 #include "listen.h"
+#include "stats.h"
 #include "log.h"
 #include "loop.h"
 #include "observe.h"
@@ -180,16 +181,36 @@ pki_cn_cb(const char *cn, const uint8_t *der, size_t len,
 	return session_set_principal(l, ses, p) == 0;
 }
 
+static enum stats_transport
+session_transport(const coap_session_t *ses)
+{
+	switch (coap_session_get_proto(ses)) {
+	case COAP_PROTO_DTLS:
+		return STATS_DTLS;
+	case COAP_PROTO_TCP:
+		return STATS_TCP;
+	case COAP_PROTO_TLS:
+		return STATS_TLS;
+	default:
+		return STATS_UDP;
+	}
+}
+
 static int
 event_cb(coap_session_t *ses, const coap_event_t event)
 {
 	switch (event) {
+	case COAP_EVENT_SERVER_SESSION_NEW:
+		stats_session(session_transport(ses), 1);
+		break;
 	case COAP_EVENT_DTLS_CLOSED:
 	case COAP_EVENT_DTLS_ERROR:
 	case COAP_EVENT_TCP_CLOSED:
 	case COAP_EVENT_SESSION_CLOSED:
 	case COAP_EVENT_SESSION_FAILED:
 	case COAP_EVENT_SERVER_SESSION_DEL:
+		if (event == COAP_EVENT_SERVER_SESSION_DEL)
+			stats_session(session_transport(ses), -1);
 		/* The next handshake on this session sets it again. */
 		session_clear_principal(ses);
 		observe_session_closed(ses);

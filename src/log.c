@@ -213,6 +213,20 @@ log_limited(const char *token, int level, const char *msg)
 	log_emit(level, token, buf);
 }
 
+void
+log_limitedf(const char *token, int level, const char *fmt, ...)
+{
+	char	buf[1024];
+	va_list	ap;
+
+	if (level > log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_limited(token, level, buf);
+}
+
 const char *
 log_escape(const char *s, size_t len, char *buf, size_t bufsz)
 {

@@ -46,6 +46,12 @@ void	fatalx(const char *token, const char *fmt, ...)
  * packet.
  */
 void	log_limited(const char *token, int level, const char *msg);
+/*
+ * The same bucket for the daemon's own events that a client can repeat at
+ * will (refusals, limits hit): logged, but never a flood.
+ */
+void	log_limitedf(const char *token, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* Escapes a peer-supplied string (identities, names) for one log line. */
 const char *log_escape(const char *s, size_t len, char *buf, size_t bufsz);

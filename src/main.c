@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include <coap3/coap.h>
+#include <event2/event.h>
 
+#include "admin.h"
 #include "authz.h"
 #include "batch.h"
 #include "coaputil.h"
@@ -23,6 +25,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "notify.h"
 #include "ps.h"
 #include "ps_coap.h"
@@ -31,6 +34,7 @@
 #include "rd.h"
 #include "rd_coap.h"
 #include "rd_simple.h"
+#include "stats.h"
 #include "store.h"
 #include "wellknown.h"
 
@@ -63,6 +67,8 @@ struct daemon {
 	struct ps_coap		*ps_coap;
 	struct ps_legacy	*ps_legacy;
 	struct ps_rd		*ps_rd;
+	struct admin		*admin;
+	struct metrics		*metrics;
 };
 
 static void __attribute__((noreturn))
@@ -157,6 +163,15 @@ daemon_reload(void *arg)
 		log_warnx("config", "broker path and format changes take "
 		    "effect at the next restart");
 	rd_simple_set_max_body(d->rd_simple, c->max_payload);
+	admin_reconfigure(d->admin, c);
+	if (strcmp(c->stats_path ? c->stats_path : "",
+	    d->conf->stats_path ? d->conf->stats_path : "") != 0 ||
+	    strcmp(c->reload_path ? c->reload_path : "",
+	    d->conf->reload_path ? d->conf->reload_path : "") != 0 ||
+	    strcmp(c->metrics_listen ? c->metrics_listen : "",
+	    d->conf->metrics_listen ? d->conf->metrics_listen : "") != 0)
+		log_warnx("config", "stats-path, reload-path and "
+		    "metrics-listen changes take effect at the next restart");
 	free(c->database);
 	c->database = strdup(d->conf->database);
 	config_free(d->conf);
@@ -164,6 +179,62 @@ daemon_reload(void *arg)
 	apply_logging(d);
 	log_info("config", "%s: reloaded", d->conf_path);
 	notify_ready();
+}
+
+static void
+reload_now(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_reload(arg);
+}
+
+/*
+ * A reload asked over CoAP: the file is checked now, so that the admin
+ * hears whether it is valid, and applied once the request is answered,
+ * outside the handler of a context that the reload reconfigures.
+ */
+static int
+reload_request(void *arg)
+{
+	struct daemon		*d = arg;
+	struct config		*c;
+	const struct timeval	 now = { 0, 0 };
+
+	if ((c = reload_config(d->conf_path)) == NULL) {
+		log_err("config", "%s: not valid; not reloaded", d->conf_path);
+		return -1;
+	}
+	config_free(c);
+	if (event_base_once(loop_base(d->loop), -1, EV_TIMEOUT, reload_now, d,
+	    &now) == -1) {
+		log_err("config", "cannot schedule the reload");
+		return -1;
+	}
+	return 0;
+}
+
+/* The operators' side: statistics, reload over CoAP, Prometheus. */
+static int
+start_admin(struct daemon *d)
+{
+	stats_set_store_size_fn(store_size, d->store);
+	if (stats_add_source(rd_stats, &d->rd) == -1 ||
+	    stats_add_source(rd_coap_stats, d->rd_coap) == -1 ||
+	    stats_add_source(ps_stats, &d->ps) == -1 ||
+	    stats_add_source(ps_coap_stats, d->ps_coap) == -1)
+		return -1;
+	if ((d->admin = admin_new(d->conf, loop_base(d->loop),
+	    reload_request, d)) == NULL) {
+		log_err("admin", "out of memory");
+		return -1;
+	}
+	listen_foreach(d->listeners, admin_attach, d->admin);
+	if (d->conf->metrics_listen != NULL &&
+	    (d->metrics = metrics_new(loop_base(d->loop),
+	    d->conf->metrics_listen)) == NULL)
+		return -1;
+	return 0;
 }
 
 static int
@@ -324,6 +395,7 @@ serve(struct daemon *d)
 		log_err("main", "no random bytes for Echo values");
 		return 1;
 	}
+	stats_init(cu_now_ms());
 	if ((d->loop = loop_new(&hooks)) == NULL ||
 	    (d->batch = batch_new(d->store, d->conf->database_sync_full,
 	    need_commit, d)) == NULL ||
@@ -331,7 +403,7 @@ serve(struct daemon *d)
 	    commit_due, d)) == NULL ||
 	    (d->dispatch = dispatch_new()) == NULL ||
 	    (d->listeners = listen_open(d->conf, d->loop)) == NULL ||
-	    start_rd(d) == -1 || start_ps(d) == -1)
+	    start_rd(d) == -1 || start_ps(d) == -1 || start_admin(d) == -1)
 		return 1;
 	listen_foreach(d->listeners, wellknown_attach, NULL);
 	listen_foreach(d->listeners, dispatch_attach, d->dispatch);
@@ -352,6 +424,8 @@ teardown(struct daemon *d)
 	if (d->batch != NULL)
 		batch_commit(d->batch, cu_now_ms(), (int64_t)time(NULL));
 	/* Events first: they watch descriptors the contexts own. */
+	metrics_free(d->metrics);
+	admin_free(d->admin);
 	ps_rd_free(d->ps_rd);
 	ps_legacy_free(d->ps_legacy);
 	ps_coap_free(d->ps_coap);
@@ -366,6 +440,7 @@ teardown(struct daemon *d)
 		ps_free(&d->ps);
 	batch_free(d->batch);
 	wellknown_reset();
+	cu_register_reset();
 	dispatch_free(d->dispatch);
 	store_close(d->store);
 	config_free(d->conf);

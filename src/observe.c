@@ -10,6 +10,7 @@
 #include "coaputil.h"
 #include "log.h"
 #include "observe.h"
+#include "stats.h"
 
 #define OBS_TOKEN_MAX	8
 #define OBS_SEQ_MASK	0xffffffu	/* Observe values are 24 bits */
@@ -337,6 +338,7 @@ obs_notify_mode(struct obs_set *set, struct obs *o, unsigned int code,
 		pdu = NULL;	/* coap_send frees it either way */
 		goto fail;
 	}
+	stats_notification();
 	return 0;
 fail:
 	coap_delete_pdu(pdu);

@@ -6,6 +6,7 @@
 #include "batch.h"
 #include "log.h"
 #include "ps.h"
+#include "stats.h"
 #include "ps_cbor.h"
 #include "store.h"
 
@@ -273,7 +274,7 @@ ps_delete(struct ps *ps, struct ps_topic *t)
 	if ((res = enter(ps)) != PS_OK ||
 	    (res = written(ps, store_ps_delete(ps->store, t->id))) != PS_OK)
 		return res;
-	log_info("ps", "topic \"%s\" deleted", t->props.name);
+	log_debug("ps", "topic \"%s\" deleted", t->props.name);
 	removing(t, ps);
 	ps_topic_remove(&ps->reg, t);
 	return PS_OK;
@@ -296,6 +297,7 @@ ps_publish(struct ps *ps, struct ps_topic *t, const uint8_t *value,
 		return res;
 	if (ps_topic_set_value(t, value, len, cf) == -1)
 		return PS_EFAIL;
+	ps->publications++;
 	announce(ps, t);
 	return first ? PS_CREATED : PS_OK;
 }
@@ -349,6 +351,7 @@ ps_expire(struct ps *ps, uint64_t now_ms)
 		for (size_t i = 0; i < n; i++) {
 			log_info("ps", "topic \"%s\" expired",
 			    due[i]->props.name);
+			ps->expirations++;
 			if (ps_delete(ps, due[i]) != PS_OK) {
 				/* Try again later rather than spin now. */
 				ps_topic_set_deadline(&ps->reg, due[i],
@@ -419,4 +422,24 @@ ps_restore(struct ps *ps, uint64_t now_ms, int64_t now_wall)
 	log_info("ps", "%zu topics restored, %zu expired ones dropped",
 	    ctx.loaded, ctx.dropped);
 	return 0;
+}
+
+static const struct stats_metric m_topics = { "topics", "corehub_topics",
+	"Topics of the broker, half-created ones included.", STATS_GAUGE,
+	NULL };
+static const struct stats_metric m_pubs = { "publications",
+	"corehub_publications_total", "Values published on topics.",
+	STATS_COUNTER, NULL };
+static const struct stats_metric m_expired = { "topic_expirations",
+	"corehub_topic_expirations_total", "Topics removed at their "
+	"expiration-date.", STATS_COUNTER, NULL };
+
+void
+ps_stats(void *arg, struct stats_sink *s)
+{
+	struct ps *ps = arg;
+
+	stats_put(s, &m_topics, NULL, (double)ps->reg.count);
+	stats_put(s, &m_pubs, NULL, (double)ps->publications);
+	stats_put(s, &m_expired, NULL, (double)ps->expirations);
 }

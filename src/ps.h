@@ -39,11 +39,15 @@ struct ps {
 	int			 reloading;	/* removing: not a deletion */
 	uint64_t		*pending;	/* ids published in the batch */
 	size_t			 npending, cappending;
+	uint64_t		 publications, expirations;
 };
 
 int		ps_init(struct ps *ps, struct store *store,
 		    const char *data_prefix, const struct ps_limits *lim);
 void		ps_free(struct ps *ps);
+/* The broker's gauges for stats.c (a stats_source_fn). */
+struct stats_sink;
+void		ps_stats(void *ps, struct stats_sink *s);
 /* Adds (or, by its arg, removes) a listener of events; -1 when full. */
 int		ps_listen(struct ps *ps, const struct ps_events *ev);
 void		ps_unlisten(struct ps *ps, void *arg);

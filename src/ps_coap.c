@@ -23,6 +23,7 @@
 #include "ps.h"
 #include "ps_cbor.h"
 #include "ps_coap.h"
+#include "stats.h"
 #include "tally.h"
 
 #define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
@@ -147,9 +148,16 @@ int
 ps_coap_may_admin(coap_session_t *ses, coap_pdu_t *resp,
     const struct ps_topic *t)
 {
+	const char *who = listen_session_principal(ses)->name;
+
+	if (!ps_is_owner(t, who) && authz_is_admin(ses)) {
+		log_notice("ps", "topic \"%s\" (by %s) managed by admin %s",
+		    t->props.name, t->owner ? t->owner : "nobody", who);
+		return 1;
+	}
 	if (!ps_coap_may(ses, resp, t, ACL_ADMIN))
 		return 0;
-	if (!ps_is_owner(t, listen_session_principal(ses)->name)) {
+	if (!ps_is_owner(t, who)) {
 		authz_refuse(ses, resp, "created by another principal");
 		return 0;
 	}
@@ -160,6 +168,8 @@ void
 ps_coap_respond_result(coap_pdu_t *resp, enum ps_result r, const char *why,
     uint32_t retry)
 {
+	if (r == PS_ERATE || r == PS_EFULL)
+		stats_limit_hit();
 	if (r == PS_ERATE)
 		cu_respond_max_age(resp, 429, retry, ps_result_text(r));
 	else if (r == PS_EFULL || r == PS_EBUSY)
@@ -494,6 +504,8 @@ hnd_topic(void *arg, coap_resource_t *res, coap_session_t *ses,
 	case COAP_REQUEST_CODE_DELETE:
 		if (!ps_coap_may_admin(ses, resp, t))
 			break;
+		log_info("ps", "topic \"%s\" deleted by %s", t->props.name,
+		    listen_session_principal(ses)->name);
 		if ((r = ps_delete(pc->ps, t)) != PS_OK) {
 			ps_coap_respond_result(resp, r, NULL, 0);
 			break;
@@ -599,7 +611,7 @@ new_sub(struct ps_coap *pc, coap_session_t *ses, coap_pdu_t *resp)
 	char			 diag[96];
 
 	if (pc->nsubs >= pc->max_subs) {
-		cu_respond_max_age(resp, 503, SUBS_FULL_MAX_AGE,
+		authz_limit(ses, resp, 503, SUBS_FULL_MAX_AGE,
 		    "too many subscriptions");
 		return NULL;
 	}
@@ -638,15 +650,14 @@ ps_coap_publish_allowed(struct ps_coap *pc, coap_session_t *ses,
 	/* The broker's own rate first: "" is no principal's name. */
 	if (tally_take(&pc->rates, "", pc->max_rate, cu_now_ms(), &retry) ==
 	    -1) {
-		cu_respond_max_age(resp, 429, retry, "the broker is busy");
+		authz_limit(ses, resp, 429, retry, "the broker is busy");
 		return 0;
 	}
 	authz_quota(p, &q);
 	if (tally_take(&pc->rates, p->name, q.publish_rate, cu_now_ms(),
 	    &retry) == 0)
 		return 1;
-	log_info("authz", "%s over its publish rate", p->name);
-	cu_respond_max_age(resp, 429, retry, "quota: publishing too fast");
+	authz_limit(ses, resp, 429, retry, "quota: publishing too fast");
 	return 0;
 }
 
@@ -777,9 +788,9 @@ ps_coap_attach(coap_context_t *ctx, void *arg)
 	if ((r = cu_resource(ctx, ((struct ps_coap *)arg)->path,
 	    "\"core.ps core.ps.coll\"", arg)) == NULL)
 		return;
-	coap_register_handler(r, COAP_REQUEST_GET, hnd_coll_get);
-	coap_register_handler(r, COAP_REQUEST_FETCH, hnd_coll_fetch);
-	coap_register_handler(r, COAP_REQUEST_POST, hnd_coll_post);
+	cu_register(r, COAP_REQUEST_GET, hnd_coll_get);
+	cu_register(r, COAP_REQUEST_FETCH, hnd_coll_fetch);
+	cu_register(r, COAP_REQUEST_POST, hnd_coll_post);
 }
 
 static void
@@ -878,4 +889,13 @@ ps_coap_free(struct ps_coap *pc)
 	free(pc->path);
 	free(pc->data_path);
 	free(pc);
+}
+
+static const struct stats_metric m_subs = { "subscribers",
+	"corehub_subscribers", "Observers of topic data.", STATS_GAUGE, NULL };
+
+void
+ps_coap_stats(void *arg, struct stats_sink *s)
+{
+	stats_put(s, &m_subs, NULL, (double)((struct ps_coap *)arg)->nsubs);
 }

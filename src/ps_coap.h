@@ -59,4 +59,8 @@ void		 ps_coap_respond_result(coap_pdu_t *resp, enum ps_result r,
 		    const char *why, uint32_t retry);
 void		 ps_coap_free(struct ps_coap *pc);
 
+/* The subscribers gauge for stats.c (a stats_source_fn). */
+struct stats_sink;
+void		 ps_coap_stats(void *pc, struct stats_sink *s);
+
 #endif

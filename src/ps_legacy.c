@@ -524,10 +524,10 @@ ps_legacy_attach(coap_context_t *ctx, void *arg)
 	if ((r = cu_resource(ctx, ((struct ps_legacy *)arg)->root,
 	    "\"core.ps core.ps.discover\"", arg)) == NULL)
 		return;
-	coap_register_handler(r, COAP_REQUEST_GET, hnd_root);
-	coap_register_handler(r, COAP_REQUEST_POST, hnd_root);
-	coap_register_handler(r, COAP_REQUEST_PUT, hnd_root);
-	coap_register_handler(r, COAP_REQUEST_DELETE, hnd_root);
+	cu_register(r, COAP_REQUEST_GET, hnd_root);
+	cu_register(r, COAP_REQUEST_POST, hnd_root);
+	cu_register(r, COAP_REQUEST_PUT, hnd_root);
+	cu_register(r, COAP_REQUEST_DELETE, hnd_root);
 }
 
 void

@@ -6,6 +6,8 @@
 #include "batch.h"
 #include "log.h"
 #include "rd.h"
+#include "stats.h"
+#include "tally.h"
 #include "rd_request.h"
 #include "store.h"
 
@@ -328,6 +330,7 @@ gone(struct rd_reg *reg, void *arg)
 static void
 expired(struct rd_reg *reg, void *arg)
 {
+	((struct rd *)arg)->expirations++;
 	log_info("rd", "registration ep=%s%s%s expired", reg->ep,
 	    reg->d ? " d=" : "", reg->d ? reg->d : "");
 	/* Out of lookups from now on: observers must hear about it. */
@@ -389,4 +392,40 @@ rd_restore(struct rd *rd, uint64_t now_ms, int64_t now_wall)
 	log_info("rd", "%zu registrations restored, %zu expired ones dropped",
 	    ctx.loaded, ctx.dropped);
 	return 0;
+}
+
+static const struct stats_metric m_regs = { "registrations",
+	"corehub_registrations", "Registrations in the directory, those "
+	"in their grace time included.", STATS_GAUGE, NULL };
+static const struct stats_metric m_eps = { "endpoints", "corehub_endpoints",
+	"Registered endpoints by sector (\"\" for none).", STATS_GAUGE,
+	"sector" };
+static const struct stats_metric m_links = { "links", "corehub_links",
+	"Links held by all registrations.", STATS_GAUGE, NULL };
+static const struct stats_metric m_expired = { "registration_expirations",
+	"corehub_registration_expirations_total", "Registrations whose "
+	"lifetime ran out.", STATS_COUNTER, NULL };
+
+static void
+put_sector(void *s, const char *d, uint32_t n)
+{
+	stats_put(s, &m_eps, d, n);
+}
+
+void
+rd_stats(void *arg, struct stats_sink *s)
+{
+	struct rd	*rd = arg;
+	struct tally	 sectors = { NULL };
+	struct rd_reg	*reg;
+
+	stats_put(s, &m_regs, NULL, (double)rd->reg.count);
+	/* Counted when read: the directory keeps no per-sector state. */
+	for (reg = rd->reg.head; reg != NULL; reg = reg->next)
+		(void)tally_add(&sectors, reg->d ? reg->d : "", 1);
+	stats_declare(s, &m_eps);
+	tally_foreach(&sectors, put_sector, s);
+	tally_clear(&sectors);
+	stats_put(s, &m_links, NULL, (double)rd->reg.nlinks);
+	stats_put(s, &m_expired, NULL, (double)rd->expirations);
 }

@@ -46,11 +46,15 @@ struct rd {
 	void			(*changed)(void *arg, const struct rd_reg *old,
 				    const struct rd_reg *now);
 	void			*changed_arg;
+	uint64_t		 expirations;	/* lifetimes that ran out */
 };
 
 void		rd_init(struct rd *rd, struct store *store,
 		    const struct rd_limits *lim);
 void		rd_free(struct rd *rd);
+/* The directory's gauges for stats.c (a stats_source_fn). */
+struct stats_sink;
+void		rd_stats(void *rd, struct stats_sink *s);
 /* Loads the stored registrations; those past lifetime and grace go. */
 int		rd_restore(struct rd *rd, uint64_t now_ms, int64_t now_wall);
 

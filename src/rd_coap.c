@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -26,6 +27,7 @@
 #include "ps_rd.h"
 #include "rd.h"
 #include "rd_coap.h"
+#include "stats.h"
 #include "rd_lookup.h"
 #include "rd_request.h"
 
@@ -73,6 +75,8 @@ respond_result(coap_pdu_t *resp, enum rd_result r)
 		cu_respond(resp, 403, rd_result_text(r));
 		break;
 	case RD_EFULL:
+		log_limitedf("rd", LOG_NOTICE, "rd-max-registrations reached");
+		stats_limit_hit();
 		cu_respond_max_age(resp, 503, MAX_AGE_FULL, rd_result_text(r));
 		break;
 	case RD_EBUSY:
@@ -228,6 +232,13 @@ may_change(coap_session_t *ses, coap_pdu_t *resp, const struct rd_reg *reg,
 {
 	char obj[AUTHZ_OBJECT_MAX];
 
+	if (action == ACL_DELETE && authz_is_admin(ses)) {
+		log_notice("rd", "registration ep=%s%s%s (by %s) removed by "
+		    "admin %s", reg->ep, reg->d ? " d=" : "", reg->d ?
+		    reg->d : "", reg->c.owner ? reg->c.owner : "nobody",
+		    listen_session_principal(ses)->name);
+		return 1;
+	}
 	if (!authz_check(ses, resp, authz_rd_object(obj, sizeof(obj), reg->d,
 	    reg->ep), action))
 		return 0;
@@ -673,19 +684,19 @@ rd_coap_attach(coap_context_t *ctx, void *arg)
 	coap_resource_t	*r;
 
 	if ((r = cu_resource(ctx, rc->rd_path, "\"core.rd\"", rc)) != NULL)
-		coap_register_handler(r, COAP_REQUEST_POST, hnd_register);
+		cu_register(r, COAP_REQUEST_POST, hnd_register);
 	/*
 	 * Lookups are observable, but through observe.c: libcoap 4.3.1
 	 * would notify every observer of a lookup on any change.
 	 */
 	if ((r = cu_resource(ctx, rc->ep_path,
 	    "\"core.rd-lookup-ep\"", rc)) != NULL) {
-		coap_register_handler(r, COAP_REQUEST_GET, hnd_lookup_ep);
+		cu_register(r, COAP_REQUEST_GET, hnd_lookup_ep);
 		coap_add_attr(r, coap_make_str_const("obs"), NULL, 0);
 	}
 	if ((r = cu_resource(ctx, rc->res_path,
 	    "\"core.rd-lookup-res\"", rc)) != NULL) {
-		coap_register_handler(r, COAP_REQUEST_GET, hnd_lookup_res);
+		cu_register(r, COAP_REQUEST_GET, hnd_lookup_res);
 		coap_add_attr(r, coap_make_str_const("obs"), NULL, 0);
 	}
 }
@@ -772,4 +783,15 @@ rd_coap_free(struct rd_coap *rc)
 	free(rc->ep_path);
 	free(rc->res_path);
 	free(rc);
+}
+
+static const struct stats_metric m_obs = { "lookup_observers",
+	"corehub_lookup_observers", "Observers of directory lookups.",
+	STATS_GAUGE, NULL };
+
+void
+rd_coap_stats(void *arg, struct stats_sink *s)
+{
+	stats_put(s, &m_obs, NULL,
+	    (double)obs_set_count(((struct rd_coap *)arg)->observers));
 }

@@ -33,4 +33,8 @@ void		 rd_coap_free(struct rd_coap *rc);
  */
 char		*rd_coap_implicit_base(const coap_session_t *ses);
 
+/* The lookup observers gauge for stats.c (a stats_source_fn). */
+struct stats_sink;
+void		 rd_coap_stats(void *rc, struct stats_sink *s);
+
 #endif

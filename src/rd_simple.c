@@ -420,12 +420,14 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 	if ((f = find_by_peer(rs, peer)) != NULL) {
 		rd_request_free(&req);
 		if (add_waiter(f, ses, pdu) == -1)
-			refuse(resp, 503, "too many requests for one device");
+			authz_limit(ses, resp, 503, CU_MAX_AGE_BUSY,
+			    "too many requests for one device");
 		return;
 	}
 	if (rs->n >= FETCHES_MAX || (f = calloc(1, sizeof(*f))) == NULL) {
 		rd_request_free(&req);
-		refuse(resp, 503, "too many simple registrations at once");
+		authz_limit(ses, resp, 503, CU_MAX_AGE_BUSY,
+		    "too many simple registrations at once");
 		return;
 	}
 	f->rs = rs;
@@ -456,7 +458,7 @@ rd_simple_attach(coap_context_t *ctx, void *arg)
 	if (r == NULL)
 		return;
 	coap_resource_set_userdata(r, rs);
-	coap_register_handler(r, COAP_REQUEST_POST, hnd_simple);
+	cu_register(r, COAP_REQUEST_POST, hnd_simple);
 	coap_add_resource(ctx, r);
 	coap_register_response_handler(ctx, on_response);
 }

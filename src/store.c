@@ -1,9 +1,11 @@
 #include "ac_config.h"
 
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -610,4 +612,21 @@ store_ps_load(struct store *s, int (*fn)(void *, const struct store_ps_row *),
 		return -1;
 	}
 	return 0;
+}
+
+uint64_t
+store_size(void *arg)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	struct store	*s = arg;
+	struct stat	 sb;
+	char		 path[PATH_MAX];
+	uint64_t	 total = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s%s", s->path,
+		    suffixes[i]) < sizeof(path) && stat(path, &sb) == 0)
+			total += (uint64_t)sb.st_size;
+	}
+	return total;
 }

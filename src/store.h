@@ -93,5 +93,7 @@ int		store_ps_load(struct store *s,
 /* Test hook: make every later write fail as if the disk were full. */
 void		store_fail_writes(struct store *s, int on);
 void		store_close(struct store *s);
+/* Bytes on disk: the database, its write-ahead log and shared memory. */
+uint64_t	store_size(void *s);
 
 #endif

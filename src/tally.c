@@ -126,3 +126,14 @@ tally_clear(struct tally *t)
 		free(e);
 	}
 }
+
+void
+tally_foreach(const struct tally *t,
+    void (*fn)(void *arg, const char *name, uint32_t count), void *arg)
+{
+	const struct tally_entry *e, *tmp;
+
+	HASH_ITER(hh, t->entries, e, tmp)
+		if (e->count > 0)
+			fn(arg, e->name, e->count);
+}

@@ -36,5 +36,9 @@ uint32_t	tally_get(const struct tally *t, const char *name);
 int		tally_take(struct tally *t, const char *name, uint32_t rate,
 		    uint64_t now_ms, uint32_t *retry_s);
 void		tally_clear(struct tally *t);
+/* Every name with a count above 0, in no particular order. */
+void		tally_foreach(const struct tally *t,
+		    void (*fn)(void *arg, const char *name, uint32_t count),
+		    void *arg);
 
 #endif

@@ -155,6 +155,6 @@ wellknown_attach(coap_context_t *ctx, void *arg)
 		    "/.well-known/core");
 		return;
 	}
-	coap_register_handler(r, COAP_REQUEST_GET, hnd_core);
+	cu_register(r, COAP_REQUEST_GET, hnd_core);
 	coap_add_resource(ctx, r);
 }

@@ -42,7 +42,7 @@ echo "$trace" | grep -q 'c:2.05 .*</rd>' || fail "no /.well-known/core: $trace"
 	fail "/.well-known/core?rt=core.rd*: $(coap "$U/.well-known/core?rt=core.rd*")"
 [ "$(coap "$U/.well-known/core?href=/rd")" = '</rd>;ct=40;rt="core.rd"' ] ||
 	fail "/.well-known/core?href=/rd: $(coap "$U/.well-known/core?href=/rd")"
-[ "$(coap "$U/.well-known/core?obs" | tr ',' '\n' | grep -c '^<')" -eq 2 ] ||
+[ "$(coap "$U/.well-known/core?obs" | tr ',' '\n' | grep -c '^<')" -eq 3 ] ||
 	fail "/.well-known/core?obs: $(coap "$U/.well-known/core?obs")"
 ok "/.well-known/core: the same limit, and RFC 6690 filters"
 

@@ -17,6 +17,7 @@
 #include "rd.h"
 #include "rd_lookup.h"
 #include "rd_request.h"
+#include "stats.h"
 #include "store.h"
 
 static char		 dir[64], db[128];
@@ -563,6 +564,34 @@ START_TEST(index_postings)
 }
 END_TEST
 
+/* The directory's gauges, endpoints counted by sector. */
+START_TEST(statistics)
+{
+	struct buf	b;
+	uint64_t	id;
+
+	stats_init(now_ms);
+	ck_assert_int_eq(stats_add_source(rd_stats, &rd), 0);
+	ck_assert_int_eq(reg("ep=a&d=s1&base=coap://h", "</x>,</y>", NULL,
+	    NULL), RD_CREATED);
+	ck_assert_int_eq(reg("ep=b&d=s1&base=coap://h", "</z>", NULL, NULL),
+	    RD_CREATED);
+	ck_assert_int_eq(reg("ep=c&base=coap://h", "</z>", NULL, &id), RD_CREATED);
+	buf_init(&b, 0);
+	ck_assert_int_eq(stats_json(&b, now_ms), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, "\"registrations\":3,"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"links\":4,"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"s1\":2"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"\":1"));
+	buf_reset(&b);
+	ck_assert_int_eq(rd_remove(&rd, id), RD_OK);
+	ck_assert_int_eq(stats_json(&b, now_ms), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, "\"endpoints\":{\"s1\":2}"));
+	buf_free(&b);
+	stats_remove_source(rd_stats, &rd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -582,6 +611,7 @@ main(void)
 	tcase_add_test(tc, index_postings);
 	tcase_add_test(tc, group_commit);
 	tcase_add_test(tc, first_come_first_remembered);
+	tcase_add_test(tc, statistics);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
