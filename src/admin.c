@@ -20,8 +20,15 @@
 
 #define CF_JSON		COAP_MEDIATYPE_APPLICATION_JSON
 #define CF_CBOR		COAP_MEDIATYPE_APPLICATION_CBOR
-#define STATS_SIZE_MAX	(1024 * 1024)	/* thousands of sectors fit */
+#define STATS_SIZE_MAX	(256 * 1024)	/* sectors are capped: far more */
 #define OBSERVERS_MAX	64		/* a few dashboards, not a fleet */
+
+/* The last document of one format: later blocks are cut from it. */
+struct doc {
+	char		*data;
+	size_t		 len;
+	uint8_t		 etag[OBS_ETAG_LEN];
+};
 
 struct admin {
 	char		*stats_path, *reload_path;
@@ -29,16 +36,29 @@ struct admin {
 	struct obs_set	*observers;
 	struct event	*timer;
 	uint64_t	 notified_gen;
+	struct doc	 doc[2];		/* CBOR, JSON */
 	admin_reload_fn	 reload;
 	void		*reload_arg;
 };
 
-/* The statistics in cf; NULL when out of memory. */
-static char *
-render(uint16_t cf, size_t *len)
+static void
+etag_of(const char *p, size_t len, uint8_t out[OBS_ETAG_LEN])
 {
-	struct buf	b;
-	int		rc;
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	for (int i = 0; i < OBS_ETAG_LEN; i++)
+		out[i] = (uint8_t)(h >> (8 * i));
+}
+
+/* Renders the statistics in cf as the current document; NULL if no memory. */
+static const struct doc *
+render(struct admin *a, uint16_t cf)
+{
+	struct doc	*d = &a->doc[cf == CF_JSON];
+	struct buf	 b;
+	int		 rc;
 
 	buf_init(&b, STATS_SIZE_MAX);
 	rc = cf == CF_JSON ? stats_json(&b, cu_now_ms()) :
@@ -47,8 +67,11 @@ render(uint16_t cf, size_t *len)
 		buf_free(&b);
 		return NULL;
 	}
-	*len = b.len;
-	return buf_release(&b);
+	free(d->data);
+	d->len = b.len;
+	d->data = buf_release(&b);
+	etag_of(d->data, d->len, d->etag);
+	return d;
 }
 
 static void
@@ -65,6 +88,43 @@ observe_stats(struct admin *a, coap_session_t *ses, const coap_pdu_t *req,
 		    obs_set_count(a->observers));
 }
 
+/*
+ * One block of d. The blocks are cut here rather than by libcoap: its
+ * copy of an earlier answer would serve the later blocks of a
+ * notification from another document. Every block carries the
+ * document's ETag, so a client sees when the document changed under it.
+ */
+static void
+respond_block(struct admin *a, coap_session_t *ses, const coap_block_t *blk,
+    coap_pdu_t *resp, uint16_t cf, const struct doc *d)
+{
+	unsigned int	szx = obs_block_szx(ses);
+	size_t		size, off;
+
+	if (blk != NULL && blk->szx < szx)
+		szx = blk->szx;
+	size = (size_t)1 << (szx + 4);
+	off = blk != NULL ? (size_t)blk->num * size : 0;
+	if (off >= d->len && off > 0) {
+		cu_respond(resp, 402, "no such block");
+		return;
+	}
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
+	coap_add_option(resp, COAP_OPTION_ETAG, OBS_ETAG_LEN, d->etag);
+	cu_add_uint_option(resp, COAP_OPTION_CONTENT_FORMAT, cf);
+	cu_add_uint_option(resp, COAP_OPTION_MAXAGE, a->interval);
+	if (d->len > size) {
+		cu_add_uint_option(resp, COAP_OPTION_BLOCK2,
+		    (unsigned int)(off / size) << 4 |
+		    (off + size < d->len) << 3 | szx);
+		if (off == 0)
+			cu_add_uint_option(resp, COAP_OPTION_SIZE2,
+			    (unsigned int)d->len);
+	}
+	coap_add_data(resp, d->len - off < size ? d->len - off : size,
+	    (const uint8_t *)d->data + off);
+}
+
 static void
 hnd_stats(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
     const coap_string_t *qs, coap_pdu_t *resp)
@@ -73,9 +133,11 @@ hnd_stats(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 	long			 accept = cu_uint_option(req, COAP_OPTION_ACCEPT);
 	enum obs_request	 ob = obs_request_kind(req);
 	uint16_t		 cf = accept == CF_JSON ? CF_JSON : CF_CBOR;
-	size_t			 len;
-	char			*data;
+	const struct doc	*d = &a->doc[cf == CF_JSON];
+	coap_block_t		 blk;
+	int			 have, later;
 
+	(void)qs;
 	if (!authz_gate(ses, resp) ||
 	    !authz_check(ses, resp, "stats", ACL_STATS))
 		return;
@@ -84,51 +146,51 @@ hnd_stats(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 		    "or application/json (50)");
 		return;
 	}
-	if ((data = render(cf, &len)) == NULL) {
+	have = coap_get_block(req, COAP_OPTION_BLOCK2, &blk);
+	later = have && blk.num > 0;
+	/* A later block comes from the document its first block came from. */
+	if ((!later || d->data == NULL) && (d = render(a, cf)) == NULL) {
 		cu_respond(resp, 500, "out of memory");
 		return;
 	}
 	if (ob == OBS_DEREGISTER)
 		obs_remove_request(a->observers, ses, req);
 	if ((ob == OBS_REGISTER && !echo_require(ses, req, resp)) ||
-	    !echo_check(ses, req, resp, len)) {
-		free(data);
+	    !echo_check(ses, req, resp, d->len))
 		return;
-	}
-	if (ob == OBS_REGISTER)
+	if (ob == OBS_REGISTER && !later)
 		observe_stats(a, ses, req, resp, cf);
-	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
-	/* On failure libcoap has released data and set the code. */
-	(void)coap_add_data_large_response(res, ses, req, resp, qs, cf,
-	    (int)a->interval, 0, len, (const uint8_t *)data, cu_free_payload,
-	    data);
+	respond_block(a, ses, have ? &blk : NULL, resp, cf, d);
 }
 
 /* The same document for every observer that asked for the same format. */
 struct round {
 	struct admin	*a;
-	char		*doc[2];	/* CBOR, JSON */
-	size_t		 len[2];
+	int		 rendered[2];	/* CBOR, JSON */
 };
 
 static void
 notify_one(struct obs *o, void *arg)
 {
-	struct round	*r = arg;
-	uint16_t	 cf = *(uint16_t *)obs_app(o);
-	int		 i = cf == CF_JSON;
+	struct round		*r = arg;
+	uint16_t		 cf = *(uint16_t *)obs_app(o);
+	int			 i = cf == CF_JSON;
+	const struct doc	*d = &r->a->doc[i];
 
-	if (r->doc[i] == NULL && (r->doc[i] = render(cf, &r->len[i])) == NULL)
-		return;
-	obs_notify(r->a->observers, o, 205, cf, (const uint8_t *)r->doc[i],
-	    r->len[i]);
+	if (!r->rendered[i]) {
+		if ((d = render(r->a, cf)) == NULL)
+			return;
+		r->rendered[i] = 1;
+	}
+	obs_notify_etag(r->a->observers, o, cf, (const uint8_t *)d->data,
+	    d->len, d->etag);
 }
 
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct admin	*a = arg;
-	struct round	 r = { a, { NULL, NULL }, { 0, 0 } };
+	struct round	 r = { a, { 0, 0 } };
 
 	(void)fd;
 	(void)what;
@@ -137,8 +199,6 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	a->notified_gen = stats_generation();
 	obs_foreach(a->observers, notify_one, &r);
-	free(r.doc[0]);
-	free(r.doc[1]);
 }
 
 static void
@@ -149,8 +209,10 @@ hnd_reload(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 
 	(void)req;
 	(void)qs;
+	/* Not for a spoofed source: each reload reads and parses a file. */
 	if (!authz_gate(ses, resp) ||
-	    !authz_check(ses, resp, "daemon", ACL_ADMIN))
+	    !authz_check(ses, resp, "daemon", ACL_ADMIN) ||
+	    !echo_require(ses, req, resp))
 		return;
 	log_notice("admin", "reload asked by %s",
 	    listen_session_principal(ses)->name);
@@ -171,7 +233,7 @@ admin_attach(coap_context_t *ctx, void *arg)
 	if (a->stats_path != NULL && (r = cu_resource_ct(ctx, a->stats_path,
 	    "\"corehub.stats\"", "\"60 50\"", a)) != NULL) {
 		coap_add_attr(r, coap_make_str_const("obs"), NULL, 0);
-		cu_register(r, COAP_REQUEST_GET, hnd_stats);
+		cu_register_quiet(r, COAP_REQUEST_GET, hnd_stats);
 	}
 	if (a->reload_path != NULL && (r = cu_resource_ct(ctx, a->reload_path,
 	    "\"corehub.reload\"", "0", a)) != NULL)
@@ -218,6 +280,8 @@ admin_free(struct admin *a)
 	if (a == NULL)
 		return;
 	obs_set_free(a->observers);
+	free(a->doc[0].data);
+	free(a->doc[1].data);
 	if (a->timer != NULL)
 		event_free(a->timer);
 	free(a->stats_path);

@@ -83,6 +83,8 @@ authz_gate(const coap_session_t *ses, coap_pdu_t *resp)
 	if (listen_session_principal(ses)->kind != PRINCIPAL_ANON ||
 	    listen_session_serves_anon(ses))
 		return 1;
+	log_limitedf("authz", LOG_INFO, "anon refused: the listener serves "
+	    "authenticated clients only");
 	stats_auth_refused();
 	cu_respond(resp, 401, "this listener serves authenticated clients "
 	    "only");

@@ -135,9 +135,14 @@ batch_commit(struct batch *b, uint64_t now_ms, int64_t now_wall)
 	if (!b->open)
 		return STORE_WRITE_OK;
 	b->open = 0;
-	t0 = now_us();
-	res = b->failed ? STORE_WRITE_BUSY : store_commit(b->store);
-	stats_commit(now_us() - t0, res == STORE_WRITE_OK);
+	if (b->failed) {
+		res = STORE_WRITE_BUSY;
+		stats_commit_skipped();
+	} else {
+		t0 = now_us();
+		res = store_commit(b->store);
+		stats_commit(now_us() - t0, res == STORE_WRITE_OK);
+	}
 	if (res != STORE_WRITE_OK) {
 		store_rollback(b->store);
 		log_warnx("store", "a batch of changes was not committed; "

@@ -194,6 +194,7 @@ cu_resource_ct(coap_context_t *ctx, const char *path, const char *rt,
 struct handlers {
 	const coap_resource_t	*r;
 	coap_method_handler_t	 h[COAP_REQUEST_IPATCH + 1];
+	int			 quiet;
 	UT_hash_handle		 hh;
 };
 
@@ -216,16 +217,16 @@ trampoline(coap_resource_t *r, coap_session_t *ses, const coap_pdu_t *req,
 	}
 	/* A triggered coap_async comes back here: one request, not two. */
 	if (coap_find_async(ses, coap_pdu_get_token(req)) == NULL)
-		stats_request(method);
+		stats_request(method, hs->quiet);
 	hs->h[method](r, ses, req, qs, resp);
 	/* No code: an empty ACK now, the answer later (counted then). */
 	if ((code = coap_pdu_get_code(resp)) != COAP_EMPTY_CODE)
-		stats_response(code);
+		stats_response(code, hs->quiet);
 }
 
-void
-cu_register(coap_resource_t *r, coap_request_t method,
-    coap_method_handler_t h)
+static void
+register_handler(coap_resource_t *r, coap_request_t method,
+    coap_method_handler_t h, int quiet)
 {
 	struct handlers *hs;
 
@@ -241,7 +242,22 @@ cu_register(coap_resource_t *r, coap_request_t method,
 		HASH_ADD_PTR(handlers, r, hs);
 	}
 	hs->h[method] = h;
+	hs->quiet = quiet;
 	coap_register_handler(r, method, trampoline);
+}
+
+void
+cu_register(coap_resource_t *r, coap_request_t method,
+    coap_method_handler_t h)
+{
+	register_handler(r, method, h, 0);
+}
+
+void
+cu_register_quiet(coap_resource_t *r, coap_request_t method,
+    coap_method_handler_t h)
+{
+	register_handler(r, method, h, 1);
 }
 
 void
@@ -423,7 +439,7 @@ on_committed(void *arg, enum store_write w)
 	    coap_new_message_id(d->ses), coap_session_max_pdu_size(d->ses));
 	if (pdu != NULL && coap_add_token(pdu, d->toklen, d->tok)) {
 		fill_or_busy(d->fill, d->arg, pdu, code, d->id);
-		stats_response(coap_pdu_get_code(pdu));
+		stats_response(coap_pdu_get_code(pdu), 0);
 		/* coap_send() takes the PDU, sent or not. */
 		if (coap_send(d->ses, pdu) == COAP_INVALID_MID)
 			log_debug("coap", "a separate response was not sent");

@@ -72,6 +72,12 @@ coap_resource_t	*cu_resource_ct(coap_context_t *ctx, const char *path,
  */
 void		 cu_register(coap_resource_t *r, coap_request_t method,
 		    coap_method_handler_t h);
+/*
+ * The same for the statistics resource: counted, but without moving the
+ * statistics' generation (their observers would hear of their own reads).
+ */
+void		 cu_register_quiet(coap_resource_t *r, coap_request_t method,
+		    coap_method_handler_t h);
 /* Forgets every registration: at exit, once the contexts are freed. */
 void		 cu_register_reset(void);
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uthash.h>
+
 #include "config.h"
 #include "echo.h"
 #include "listen.h"
@@ -196,12 +198,61 @@ session_transport(const coap_session_t *ses)
 	}
 }
 
+/*
+ * The sessions counted as open. libcoap's events do not pair up: a DTLS
+ * hello makes a session that may be freed without SERVER_SESSION_DEL, and
+ * a TLS session that fails at accept gets a DEL without a NEW. So a
+ * session is counted once it is usable (new for UDP and TCP, handshake
+ * done for DTLS and TLS) and uncounted only if it was counted.
+ */
+struct counted {
+	const coap_session_t	*ses;
+	enum stats_transport	 t;
+	UT_hash_handle		 hh;
+};
+
+static struct counted	*counted;
+
+static void
+count_open(const coap_session_t *ses)
+{
+	struct counted *c;
+
+	if (coap_session_get_type(ses) != COAP_SESSION_TYPE_SERVER)
+		return;
+	HASH_FIND_PTR(counted, &ses, c);
+	if (c != NULL || (c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	c->ses = ses;
+	c->t = session_transport(ses);
+	HASH_ADD_PTR(counted, ses, c);
+	stats_session(c->t, 1);
+}
+
+static void
+count_closed(const coap_session_t *ses)
+{
+	struct counted *c;
+
+	HASH_FIND_PTR(counted, &ses, c);
+	if (c == NULL)
+		return;
+	HASH_DEL(counted, c);
+	stats_session(c->t, -1);
+	free(c);
+}
+
 static int
 event_cb(coap_session_t *ses, const coap_event_t event)
 {
 	switch (event) {
 	case COAP_EVENT_SERVER_SESSION_NEW:
-		stats_session(session_transport(ses), 1);
+		if (session_transport(ses) == STATS_UDP ||
+		    session_transport(ses) == STATS_TCP)
+			count_open(ses);
+		break;
+	case COAP_EVENT_DTLS_CONNECTED:
+		count_open(ses);
 		break;
 	case COAP_EVENT_DTLS_CLOSED:
 	case COAP_EVENT_DTLS_ERROR:
@@ -209,8 +260,7 @@ event_cb(coap_session_t *ses, const coap_event_t event)
 	case COAP_EVENT_SESSION_CLOSED:
 	case COAP_EVENT_SESSION_FAILED:
 	case COAP_EVENT_SERVER_SESSION_DEL:
-		if (event == COAP_EVENT_SERVER_SESSION_DEL)
-			stats_session(session_transport(ses), -1);
+		count_closed(ses);
 		/* The next handshake on this session sets it again. */
 		session_clear_principal(ses);
 		observe_session_closed(ses);
@@ -531,6 +581,8 @@ listen_close(struct listen_set *s)
 		listener_free(l);
 	}
 	free(s);
+	while (counted != NULL)
+		count_closed(counted->ses);
 }
 
 void

@@ -69,6 +69,7 @@ struct daemon {
 	struct ps_rd		*ps_rd;
 	struct admin		*admin;
 	struct metrics		*metrics;
+	struct config		*pending;	/* checked, to apply */
 };
 
 static void __attribute__((noreturn))
@@ -121,19 +122,11 @@ reload_config(const char *path)
 	return c;
 }
 
+/* Applies c, a valid configuration (taken), to the running daemon. */
 static void
-daemon_reload(void *arg)
+apply_config(struct daemon *d, struct config *c)
 {
-	struct daemon	*d = arg;
-	struct config	*c;
-
 	notify_reloading();
-	if ((c = reload_config(d->conf_path)) == NULL) {
-		log_err("config", "%s: reload failed; the running "
-		    "configuration stays", d->conf_path);
-		notify_ready();
-		return;
-	}
 	if (strcmp(c->database, d->conf->database) != 0)
 		log_warnx("config", "database change takes effect at the "
 		    "next restart");
@@ -182,11 +175,30 @@ daemon_reload(void *arg)
 }
 
 static void
+daemon_reload(void *arg)
+{
+	struct daemon	*d = arg;
+	struct config	*c;
+
+	if ((c = reload_config(d->conf_path)) == NULL) {
+		log_err("config", "%s: reload failed; the running "
+		    "configuration stays", d->conf_path);
+		return;
+	}
+	apply_config(d, c);
+}
+
+static void
 reload_now(evutil_socket_t fd, short what, void *arg)
 {
+	struct daemon *d = arg;
+	struct config *c = d->pending;
+
 	(void)fd;
 	(void)what;
-	daemon_reload(arg);
+	d->pending = NULL;
+	if (c != NULL)
+		apply_config(d, c);
 }
 
 /*
@@ -205,10 +217,18 @@ reload_request(void *arg)
 		log_err("config", "%s: not valid; not reloaded", d->conf_path);
 		return -1;
 	}
-	config_free(c);
+	/* What was checked is what is applied; requests in a row merge. */
+	if (d->pending != NULL) {
+		config_free(d->pending);
+		d->pending = c;
+		return 0;
+	}
+	d->pending = c;
 	if (event_base_once(loop_base(d->loop), -1, EV_TIMEOUT, reload_now, d,
 	    &now) == -1) {
 		log_err("config", "cannot schedule the reload");
+		config_free(d->pending);
+		d->pending = NULL;
 		return -1;
 	}
 	return 0;
@@ -444,6 +464,7 @@ teardown(struct daemon *d)
 	dispatch_free(d->dispatch);
 	store_close(d->store);
 	config_free(d->conf);
+	config_free(d->pending);
 	authz_set(NULL);
 	coap_cleanup();
 }

@@ -88,7 +88,8 @@ metrics_new(struct event_base *base, const char *addr)
 		metrics_free(m);
 		return NULL;
 	}
-	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	/* GET only: libevent 2.1 would send a body after HEAD too. */
+	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET);
 	evhttp_set_max_headers_size(m->http, HTTP_HEADERS_MAX);
 	evhttp_set_max_body_size(m->http, 0);
 	evhttp_set_timeout(m->http, HTTP_TIMEOUT_S);

@@ -3,7 +3,8 @@
  * HTTP with libevent's own evhttp, for the monitoring operators already
  * run. Owns the HTTP listener (metrics-listen, off unless configured;
  * GET /metrics only) and nothing else: the figures are stats.c's.
- * Unauthenticated, as Prometheus scrapes are: bind it to loopback or a
+ * Unauthenticated, as Prometheus scrapes are, and without a cap on
+ * connections (libevent 2.1's evhttp has none): bind it to loopback or a
  * management network.
  */
 #ifndef COREHUB_METRICS_H

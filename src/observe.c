@@ -255,8 +255,8 @@ obs_foreach_due(struct obs_set *set, uint32_t con_every_s,
 }
 
 /* Block2 size exponent for the largest block that fits the session. */
-static unsigned int
-block_szx(const coap_session_t *ses)
+unsigned int
+obs_block_szx(const coap_session_t *ses)
 {
 	size_t		max = coap_session_max_pdu_size(ses);
 	unsigned int	szx = 6;	/* 1024 */
@@ -294,6 +294,9 @@ confirmable(struct obs *o, unsigned int code, uint32_t con_every_s)
 	return 0;
 }
 
+static int	notify(struct obs_set *, struct obs *, unsigned int, uint16_t,
+		    const uint8_t *, size_t, uint32_t, const uint8_t *);
+
 int
 obs_notify(struct obs_set *set, struct obs *o, unsigned int code,
     uint16_t cf, const uint8_t *data, size_t len)
@@ -305,9 +308,24 @@ int
 obs_notify_mode(struct obs_set *set, struct obs *o, unsigned int code,
     uint16_t cf, const uint8_t *data, size_t len, uint32_t con_every_s)
 {
+	return notify(set, o, code, cf, data, len, con_every_s, NULL);
+}
+
+int
+obs_notify_etag(struct obs_set *set, struct obs *o, uint16_t cf,
+    const uint8_t *data, size_t len, const uint8_t etag[OBS_ETAG_LEN])
+{
+	return notify(set, o, 205, cf, data, len, 0, etag);
+}
+
+static int
+notify(struct obs_set *set, struct obs *o, unsigned int code, uint16_t cf,
+    const uint8_t *data, size_t len, uint32_t con_every_s,
+    const uint8_t *etag)
+{
 	coap_pdu_t	*pdu;
 	uint8_t		 buf[4];
-	unsigned int	 szx = block_szx(o->key.ses);
+	unsigned int	 szx = obs_block_szx(o->key.ses);
 	size_t		 block = (size_t)1 << (szx + 4);
 	int		 con = confirmable(o, code, con_every_s);
 
@@ -317,6 +335,8 @@ obs_notify_mode(struct obs_set *set, struct obs *o, unsigned int code,
 	if (pdu == NULL ||
 	    !coap_add_token(pdu, o->key.toklen, o->key.token))
 		goto fail;
+	if (etag != NULL)
+		coap_add_option(pdu, COAP_OPTION_ETAG, OBS_ETAG_LEN, etag);
 	if (code == 205)
 		add_observe_option(pdu, ++set->seq);
 	else

@@ -67,11 +67,22 @@ int		 obs_notify(struct obs_set *set, struct obs *o,
 int		 obs_notify_mode(struct obs_set *set, struct obs *o,
 		    unsigned int code, uint16_t cf, const uint8_t *data,
 		    size_t len, uint32_t con_every_s);
+/*
+ * A 2.05 notification carrying an ETag, for a resource that serves the
+ * later blocks of a large one itself, tagged the same, so that the client
+ * can tell they belong to the block it was notified with.
+ */
+#define OBS_ETAG_LEN	8
+int		 obs_notify_etag(struct obs_set *set, struct obs *o,
+		    uint16_t cf, const uint8_t *data, size_t len,
+		    const uint8_t etag[OBS_ETAG_LEN]);
 /* A new cap: the newest observers over it end with 4.04. */
 void		 obs_set_max(struct obs_set *set, size_t max, uint16_t cf);
 /* Ends every observation with a final code (4.04: the resource went). */
 void		 obs_end_all(struct obs_set *set, unsigned int code);
 
+/* The Block2 size exponent notifications use on ses (6: 1024 bytes). */
+unsigned int	 obs_block_szx(const coap_session_t *ses);
 /* From the listeners' libcoap callbacks. */
 void		 observe_session_closed(coap_session_t *ses);
 void		 observe_nack(coap_session_t *ses, const coap_pdu_t *sent);

@@ -352,6 +352,7 @@ ps_expire(struct ps *ps, uint64_t now_ms)
 			log_info("ps", "topic \"%s\" expired",
 			    due[i]->props.name);
 			ps->expirations++;
+			stats_touch();
 			if (ps_delete(ps, due[i]) != PS_OK) {
 				/* Try again later rather than spin now. */
 				ps_topic_set_deadline(&ps->reg, due[i],

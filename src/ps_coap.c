@@ -150,9 +150,11 @@ ps_coap_may_admin(coap_session_t *ses, coap_pdu_t *resp,
 {
 	const char *who = listen_session_principal(ses)->name;
 
-	if (!ps_is_owner(t, who) && authz_is_admin(ses)) {
-		log_notice("ps", "topic \"%s\" (by %s) managed by admin %s",
-		    t->props.name, t->owner ? t->owner : "nobody", who);
+	if (authz_is_admin(ses)) {
+		if (!ps_is_owner(t, who))
+			log_notice("ps", "topic \"%s\" (by %s) managed by "
+			    "admin %s", t->props.name, t->owner ? t->owner :
+			    "nobody", who);
 		return 1;
 	}
 	if (!ps_coap_may(ses, resp, t, ACL_ADMIN))
@@ -168,8 +170,11 @@ void
 ps_coap_respond_result(coap_pdu_t *resp, enum ps_result r, const char *why,
     uint32_t retry)
 {
-	if (r == PS_ERATE || r == PS_EFULL)
+	if (r == PS_ERATE || r == PS_EFULL) {
+		log_limitedf("ps", LOG_NOTICE, "limit reached: %s",
+		    ps_result_text(r));
 		stats_limit_hit();
+	}
 	if (r == PS_ERATE)
 		cu_respond_max_age(resp, 429, retry, ps_result_text(r));
 	else if (r == PS_EFULL || r == PS_EBUSY)
@@ -473,6 +478,7 @@ hnd_topic(void *arg, coap_resource_t *res, coap_session_t *ses,
 	struct ps_coap	*pc = arg;
 	struct ps_topic	*t;
 	enum ps_result	 r;
+	char		 name[PS_NAME_MAX + 1];
 
 	(void)res;
 	(void)qs;
@@ -504,12 +510,13 @@ hnd_topic(void *arg, coap_resource_t *res, coap_session_t *ses,
 	case COAP_REQUEST_CODE_DELETE:
 		if (!ps_coap_may_admin(ses, resp, t))
 			break;
-		log_info("ps", "topic \"%s\" deleted by %s", t->props.name,
-		    listen_session_principal(ses)->name);
+		snprintf(name, sizeof(name), "%s", t->props.name);
 		if ((r = ps_delete(pc->ps, t)) != PS_OK) {
 			ps_coap_respond_result(resp, r, NULL, 0);
 			break;
 		}
+		log_info("ps", "topic \"%s\" deleted by %s", name,
+		    listen_session_principal(ses)->name);
 		ps_coap_schedule(pc);
 		cu_answer(pc->ps->batch, ses, req, resp, 202, 0, answer, pc);
 		break;

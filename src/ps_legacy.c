@@ -421,6 +421,9 @@ legacy_delete(struct ps_legacy *pl, coap_session_t *ses,
 		next = s->hh_id.next;
 		if (strncmp(s->props.data_uri, prefix, n) != 0)
 			continue;
+		log_info("ps", "topic \"%s\" removed by %s with \"%s\"",
+		    s->props.name, listen_session_principal(ses)->name,
+		    t->props.name);
 		if ((r = ps_delete(pl->ps, s)) != PS_OK) {
 			ps_coap_respond_result(resp, r, NULL, 0);
 			return;

@@ -325,12 +325,14 @@ gone(struct rd_reg *reg, void *arg)
 	    "within its grace time", reg->ep, reg->d ? " d=" : "",
 	    reg->d ? reg->d : "");
 	rd_registry_remove(&rd->reg, reg);
+	stats_touch();
 }
 
 static void
 expired(struct rd_reg *reg, void *arg)
 {
 	((struct rd *)arg)->expirations++;
+	stats_touch();
 	log_info("rd", "registration ep=%s%s%s expired", reg->ep,
 	    reg->d ? " d=" : "", reg->d ? reg->d : "");
 	/* Out of lookups from now on: observers must hear about it. */
@@ -406,26 +408,84 @@ static const struct stats_metric m_expired = { "registration_expirations",
 	"corehub_registration_expirations_total", "Registrations whose "
 	"lifetime ran out.", STATS_COUNTER, NULL };
 
+static const struct stats_metric m_sectors = { "sectors", "corehub_sectors",
+	"Distinct sectors with endpoints.", STATS_GAUGE, NULL };
+static const struct stats_metric m_other = { "endpoints_other_sectors",
+	"corehub_endpoints_other_sectors", "Endpoints in the sectors that "
+	"corehub_endpoints leaves out (it shows the largest only).",
+	STATS_GAUGE, NULL };
+
+struct sector_count {
+	const char	*name;
+	uint32_t	 n;
+};
+
+struct sector_list {
+	struct sector_count	*v;
+	size_t			 n, cap;
+};
+
 static void
-put_sector(void *s, const char *d, uint32_t n)
+add_sector(void *arg, const char *d, uint32_t n)
 {
-	stats_put(s, &m_eps, d, n);
+	struct sector_list *l = arg;
+
+	if (l->n < l->cap)
+		l->v[l->n++] = (struct sector_count){ d, n };
+}
+
+static int
+by_count_desc(const void *a, const void *b)
+{
+	const struct sector_count *x = a, *y = b;
+
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : strcmp(x->name, y->name);
+}
+
+/*
+ * Endpoints by sector. Sector names come from clients, so the series are
+ * capped (RD_STATS_SECTORS, the largest) and the rest summed: a client
+ * must not be able to grow every scrape without bound.
+ */
+static void
+sector_stats(struct rd *rd, struct stats_sink *s)
+{
+	struct tally		 sectors = { NULL };
+	struct sector_list	 l = { NULL, 0, 0 };
+	struct rd_reg		*reg;
+	size_t			 distinct = 0;
+	uint64_t		 other = 0;
+
+	for (reg = rd->reg.head; reg != NULL; reg = reg->next) {
+		if (tally_get(&sectors, reg->d ? reg->d : "") == 0)
+			distinct++;
+		(void)tally_add(&sectors, reg->d ? reg->d : "", 1);
+	}
+	stats_declare(s, &m_eps);
+	if ((l.v = calloc(distinct + 1, sizeof(*l.v))) != NULL) {
+		l.cap = distinct;
+		tally_foreach(&sectors, add_sector, &l);
+		qsort(l.v, l.n, sizeof(*l.v), by_count_desc);
+		for (size_t i = 0; i < l.n; i++) {
+			if (i < RD_STATS_SECTORS)
+				stats_put(s, &m_eps, l.v[i].name, l.v[i].n);
+			else
+				other += l.v[i].n;
+		}
+	}
+	stats_put(s, &m_sectors, NULL, (double)distinct);
+	stats_put(s, &m_other, NULL, (double)other);
+	free(l.v);
+	tally_clear(&sectors);
 }
 
 void
 rd_stats(void *arg, struct stats_sink *s)
 {
-	struct rd	*rd = arg;
-	struct tally	 sectors = { NULL };
-	struct rd_reg	*reg;
+	struct rd *rd = arg;
 
 	stats_put(s, &m_regs, NULL, (double)rd->reg.count);
-	/* Counted when read: the directory keeps no per-sector state. */
-	for (reg = rd->reg.head; reg != NULL; reg = reg->next)
-		(void)tally_add(&sectors, reg->d ? reg->d : "", 1);
-	stats_declare(s, &m_eps);
-	tally_foreach(&sectors, put_sector, s);
-	tally_clear(&sectors);
+	sector_stats(rd, s);
 	stats_put(s, &m_links, NULL, (double)rd->reg.nlinks);
 	stats_put(s, &m_expired, NULL, (double)rd->expirations);
 }

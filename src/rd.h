@@ -52,7 +52,11 @@ struct rd {
 void		rd_init(struct rd *rd, struct store *store,
 		    const struct rd_limits *lim);
 void		rd_free(struct rd *rd);
-/* The directory's gauges for stats.c (a stats_source_fn). */
+/*
+ * The directory's gauges for stats.c (a stats_source_fn); endpoints by
+ * sector for the RD_STATS_SECTORS largest sectors only.
+ */
+#define RD_STATS_SECTORS	64
 struct stats_sink;
 void		rd_stats(void *rd, struct stats_sink *s);
 /* Loads the stored registrations; those past lifetime and grace go. */

@@ -232,6 +232,13 @@ may_change(coap_session_t *ses, coap_pdu_t *resp, const struct rd_reg *reg,
 {
 	char obj[AUTHZ_OBJECT_MAX];
 
+	/* The broker's own entries follow its topics, not an admin. */
+	if (reg->d != NULL && strcmp(reg->d, PS_RD_SECTOR) == 0 &&
+	    rd_check_owner(reg, listen_session_principal(ses)->name) !=
+	    RD_OK) {
+		authz_refuse(ses, resp, "the broker's own registration");
+		return 0;
+	}
 	if (action == ACL_DELETE && authz_is_admin(ses)) {
 		log_notice("rd", "registration ep=%s%s%s (by %s) removed by "
 		    "admin %s", reg->ep, reg->d ? " d=" : "", reg->d ?

@@ -129,16 +129,24 @@ stats_remove_source(stats_source_fn fn, void *src)
 }
 
 void
-stats_request(unsigned int method)
+stats_request(unsigned int method, int quiet)
 {
 	st.requests[method < 8 ? method : 0]++;
-	st.generation++;
+	if (!quiet)
+		st.generation++;
 }
 
 void
-stats_response(unsigned int code)
+stats_response(unsigned int code, int quiet)
 {
 	st.responses[code & 0xff]++;
+	if (!quiet)
+		st.generation++;
+}
+
+void
+stats_touch(void)
+{
 	st.generation++;
 }
 
@@ -165,6 +173,13 @@ stats_commit(uint64_t latency_us, int ok)
 	else
 		st.commit_errors++;
 	st.last_commit_us = latency_us;
+	st.generation++;
+}
+
+void
+stats_commit_skipped(void)
+{
+	st.commit_errors++;
 	st.generation++;
 }
 
@@ -339,9 +354,9 @@ run_view(struct buf *b, uint64_t now_ms, metric_fn fn, const char *open,
 
 	if (collect(&s, now_ms) == -1)
 		return -1;
-	rc = (open ? buf_addstr(b, open) : 0) == 0 &&
+	rc = (open == NULL || buf_addstr(b, open) == 0) &&
 	    by_metric(&s, fn, b) == 0 &&
-	    (close ? buf_addstr(b, close) : 0) == 0 ? 0 : -1;
+	    (close == NULL || buf_addstr(b, close) == 0) ? 0 : -1;
 	free(s.items);
 	if (rc == -1)
 		buf_reset(b);
@@ -382,18 +397,21 @@ json_metric(void *arg, const struct stats_metric *m,
     const struct item *const *vals, size_t n)
 {
 	struct buf	*b = arg;
-	int		 rc;
 
-	rc = (b->len > 1 ? buf_addc(b, ',') : 0) | json_string(b, m->key) |
-	    buf_addc(b, ':');
+	/* || runs left to right: the pieces are appended in order. */
+	if ((b->len > 1 && buf_addc(b, ',') != 0) ||
+	    json_string(b, m->key) != 0 || buf_addc(b, ':') != 0)
+		return -1;
 	if (m->label == NULL)
-		return rc | add_number(b, n ? vals[0]->v : 0);
-	rc |= buf_addc(b, '{');
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = (i ? buf_addc(b, ',') : 0) |
-		    json_string(b, vals[i]->label) | buf_addc(b, ':') |
-		    add_number(b, vals[i]->v);
-	return rc | buf_addc(b, '}');
+		return add_number(b, n ? vals[0]->v : 0);
+	if (buf_addc(b, '{') != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if ((i > 0 && buf_addc(b, ',') != 0) ||
+		    json_string(b, vals[i]->label) != 0 ||
+		    buf_addc(b, ':') != 0 || add_number(b, vals[i]->v) != 0)
+			return -1;
+	return buf_addc(b, '}');
 }
 
 int
@@ -414,8 +432,10 @@ cbor_text(struct buf *b, const char *s)
 	unsigned char	hdr[9];
 	size_t		len = strlen(s);
 
-	return cbor_add(b, cbor_encode_string_start(len, hdr, sizeof(hdr)),
-	    hdr) | buf_add(b, s, len);
+	if (cbor_add(b, cbor_encode_string_start(len, hdr, sizeof(hdr)),
+	    hdr) != 0)
+		return -1;
+	return buf_add(b, s, len);
 }
 
 static int
@@ -437,14 +457,18 @@ cbor_metric(void *arg, const struct stats_metric *m,
 {
 	struct buf	*b = arg;
 	unsigned char	 hdr[9];
-	int		 rc = cbor_text(b, m->key);
 
+	if (cbor_text(b, m->key) != 0)
+		return -1;
 	if (m->label == NULL)
-		return rc | cbor_number(b, n ? vals[0]->v : 0);
-	rc |= cbor_add(b, cbor_encode_map_start(n, hdr, sizeof(hdr)), hdr);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = cbor_text(b, vals[i]->label) | cbor_number(b, vals[i]->v);
-	return rc;
+		return cbor_number(b, n ? vals[0]->v : 0);
+	if (cbor_add(b, cbor_encode_map_start(n, hdr, sizeof(hdr)), hdr) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (cbor_text(b, vals[i]->label) != 0 ||
+		    cbor_number(b, vals[i]->v) != 0)
+			return -1;
+	return 0;
 }
 
 static int
@@ -468,9 +492,10 @@ stats_cbor(struct buf *b, uint64_t now_ms)
 
 	if (collect(&s, now_ms) == -1)
 		return -1;
-	rc = by_metric(&s, count_metric, &metrics) |
+	/* The map's size first: the count of metrics is known only now. */
+	rc = by_metric(&s, count_metric, &metrics) != 0 ||
 	    cbor_add(b, cbor_encode_map_start(metrics, hdr, sizeof(hdr)),
-	    hdr) | by_metric(&s, cbor_metric, b);
+	    hdr) != 0 || by_metric(&s, cbor_metric, b) != 0 ? -1 : 0;
 	free(s.items);
 	if (rc != 0) {
 		buf_reset(b);
@@ -500,19 +525,19 @@ prom_metric(void *arg, const struct stats_metric *m,
     const struct item *const *vals, size_t n)
 {
 	struct buf	*b = arg;
-	int		 rc;
 
-	rc = buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help,
-	    m->name, m->kind == STATS_COUNTER ? "counter" : "gauge");
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		rc = buf_addstr(b, m->name);
-		if (m->label != NULL)
-			rc |= buf_printf(b, "{%s=\"", m->label) |
-			    prom_label(b, vals[i]->label) | buf_addstr(b, "\"}");
-		rc |= buf_addc(b, ' ') | add_number(b, vals[i]->v) |
-		    buf_addc(b, '\n');
+	if (buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help,
+	    m->name, m->kind == STATS_COUNTER ? "counter" : "gauge") != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (buf_addstr(b, m->name) != 0 || (m->label != NULL &&
+		    (buf_printf(b, "{%s=\"", m->label) != 0 ||
+		    prom_label(b, vals[i]->label) != 0 ||
+		    buf_addstr(b, "\"}") != 0)) || buf_addc(b, ' ') != 0 ||
+		    add_number(b, vals[i]->v) != 0 || buf_addc(b, '\n') != 0)
+			return -1;
 	}
-	return rc;
+	return 0;
 }
 
 int

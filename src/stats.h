@@ -50,12 +50,20 @@ void		 stats_init(uint64_t now_ms);
 int		 stats_add_source(stats_source_fn fn, void *src);
 void		 stats_remove_source(stats_source_fn fn, void *src);
 
-/* The edge's counters. code: the CoAP code byte (0x45 is 2.05). */
-void		 stats_request(unsigned int method);
-void		 stats_response(unsigned int code);
+/*
+ * The edge's counters. code: the CoAP code byte (0x45 is 2.05). quiet:
+ * counted without moving stats_generation(), for the statistics resource
+ * itself, whose readers would otherwise be notified of their own reads.
+ */
+void		 stats_request(unsigned int method, int quiet);
+void		 stats_response(unsigned int code, int quiet);
 void		 stats_session(enum stats_transport t, int delta);
 void		 stats_notification(void);
 void		 stats_commit(uint64_t latency_us, int ok);
+/* A batch that failed before its commit was tried. */
+void		 stats_commit_skipped(void);
+/* A source's gauge moved outside any request (an expiration). */
+void		 stats_touch(void);
 void		 stats_auth_refused(void);
 void		 stats_limit_hit(void);
 /* The store's size in bytes, read when the stats are. */

@@ -125,12 +125,52 @@ wait "$obs" 2>/dev/null
 grep -q '"registrations":2' "$TMP/obs.out" || fail "first answer missing"
 ok "an observer of the statistics is notified when they change"
 
+# --- a document larger than a block, notified whole; sectors capped
+# shellcheck disable=SC2086
+"$COAP_CLIENT" -B 30 -s 20 -A 50 $OPS "$S/corehub/stats" > "$TMP/big.out" 2>&1 &
+obs=$!
+sleep 1
+i=1
+while [ $i -le 70 ]; do
+	coap "$U/rd?ep=e$i&d=zone$i&base=coap://h" -m post -t 40 -e '</x>' >/dev/null ||
+		fail "e$i not registered"
+	i=$((i + 1))
+done
+[ "$(stat 'len(d["endpoints"])')" = 64 ] || fail "endpoints by sector not capped at 64"
+[ "$(stat 'd["sectors"] == 72 and sum(d["endpoints"].values()) + d["endpoints_other_sectors"] == d["registrations"]')" = True ] ||
+	fail "sector counts do not add up: $(cat "$TMP/stats.json")"
+[ "$(wc -c < "$TMP/stats.json")" -gt 1100 ] || fail "the document is not multi-block: $(wc -c < "$TMP/stats.json")"
+i=0
+while ! grep -q '"registrations":73' "$TMP/big.out"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "no notification with 73 registrations"
+	sleep 0.1
+done
+kill "$obs" 2>/dev/null
+wait "$obs" 2>/dev/null
+# Every notification, reassembled from its blocks, is one whole document.
+python3 - "$TMP/big.out" <<'PY' || fail "a notification came apart: $(head -c 600 "$TMP/big.out")"
+import json, sys
+text = open(sys.argv[1]).read()
+dec, pos, n = json.JSONDecoder(), 0, 0
+while pos < len(text):
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos == len(text):
+        break
+    doc, pos = dec.raw_decode(text, pos)
+    assert "registrations" in doc
+    n += 1
+assert n >= 2, n
+PY
+ok "large statistics notified whole, block by block; sectors capped at 64"
+
 # --- Prometheus
 [ -n "${CURL:-}" ] || CURL=$(command -v curl) || skip "curl not installed"
 "$CURL" -sf "http://127.0.0.1:$pm/metrics" > "$TMP/metrics.txt" ||
 	fail "no metrics over HTTP"
-grep -q '^corehub_registrations 3$' "$TMP/metrics.txt" ||
-	fail "corehub_registrations not 3: $(grep registrations "$TMP/metrics.txt")"
+grep -q '^corehub_registrations 73$' "$TMP/metrics.txt" ||
+	fail "corehub_registrations not 73: $(grep registrations "$TMP/metrics.txt")"
 grep -q '^corehub_endpoints{sector="s1"} 1$' "$TMP/metrics.txt" ||
 	fail "no endpoints by sector"
 grep -q '^# TYPE corehub_requests_total counter$' "$TMP/metrics.txt" ||
@@ -167,7 +207,7 @@ grep -q 'registration ep=n1 (by psk:alice) removed by admin psk:root' "$TMP/daem
 [ "$(coap_code "$S/ps/1" -m delete $ROOT)" = 2.02 ] || fail "root could not delete t1"
 grep -q 'topic "t1" (by psk:alice) managed by admin psk:root' "$TMP/daemon.log" ||
 	fail "admin topic deletion not logged"
-[ "$(stat 'd["registrations"]')" = 2 ] || fail "registrations not 2 after removal"
+[ "$(stat 'd["registrations"]')" = 72 ] || fail "registrations not 72 after removal"
 [ "$(stat 'd["topics"]')" = 0 ] || fail "topics not 0 after deletion"
 ok "an admin removes others' registrations and topics, logged; others may not"
 
