@@ -6,7 +6,8 @@
 
 conf5="$top_builddir/man/corehub.conf.5"
 man8="$top_builddir/man/corehubd.8"
-[ -s "$conf5" ] && [ -s "$man8" ] || fail "man pages not built"
+ctl8="$top_builddir/man/corehubctl.8"
+[ -s "$conf5" ] && [ -s "$man8" ] && [ -s "$ctl8" ] || fail "man pages not built"
 
 # The keyword tables in config.c: lines like { "name", min, max, fn },
 keywords=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*kw_.*/\1/p' \
@@ -28,14 +29,31 @@ for f in $flags; do
 done
 ok "every flag documented in corehubd(8)"
 
+# corehubctl: its global flags and every command of its command table.
+flags=$(sed -n 's/.*getopt_long(argc, argv, "+\([^"]*\)".*/\1/p' \
+    "$top_srcdir/src/corehubctl.c" | tr -d ':' | fold -w1)
+[ -n "$flags" ] || fail "corehubctl getopt string not found"
+for f in $flags; do
+	grep -q "^\.It Fl $f\( \|$\)" "$ctl8" || fail "flag -$f missing from corehubctl(8)"
+done
+commands=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", "[a-zA-Z:]*", [0-9].*/\1/p' \
+    "$top_srcdir/src/corehubctl.c")
+[ "$(echo "$commands" | wc -l)" -ge 10 ] || fail "corehubctl command table not found"
+for c in $commands; do
+	grep -q "^\.It Cm $c\( \|$\)" "$ctl8" || fail "command $c missing from corehubctl(8)"
+	"$COREHUBCTL" -h 2>&1 | grep -q "^  *$c\b" ||
+		fail "command $c missing from corehubctl -h"
+done
+ok "every flag and command documented in corehubctl(8) and -h"
+
 if [ -n "${MANDOC:-}" ]; then
-	for page in "$conf5" "$man8"; do
+	for page in "$conf5" "$man8" "$ctl8"; do
 		"$MANDOC" -Tlint -W warning "$page" > "$TMP/lint" 2>&1
 		[ ! -s "$TMP/lint" ] || fail "mandoc: $(cat "$TMP/lint")"
 	done
 	ok "mandoc -Tlint clean"
 elif command -v groff >/dev/null; then
-	for page in "$conf5" "$man8"; do
+	for page in "$conf5" "$man8" "$ctl8"; do
 		groff -ww -z -mdoc "$page" > "$TMP/lint" 2>&1
 		[ ! -s "$TMP/lint" ] || fail "groff: $(cat "$TMP/lint")"
 	done
