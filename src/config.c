@@ -30,9 +30,10 @@ struct parser {
 	int			 depth;
 	const char		*file;
 	int			 line;
-	int			 in_block;	/* inside listen { } */
+	int			 in_block;	/* 1: listen { }, 2: interface { } */
 	int			 block_line;
 	struct config_listener	*block;		/* NULL if its URI was bad */
+	struct config_iface	*iface;		/* inside interface { } */
 };
 
 struct keyword {
@@ -700,6 +701,186 @@ block:
 	}
 }
 
+/* interface NAME { ... }: a block of settings for one interface. */
+static void
+kw_interface(struct parser *p, int argc, char **argv)
+{
+	struct config_iface *f;
+
+	if (argc != 3 || strcmp(argv[2], "{") != 0) {
+		perr(p, "interface: expected \"interface NAME {\"");
+		return;
+	}
+	p->in_block = 2;
+	p->block = NULL;
+	p->block_line = p->line;
+	if (strlen(argv[1]) >= sizeof(f->name) || strchr(argv[1], '/') ||
+	    strcmp(argv[1], ".") == 0 || strcmp(argv[1], "..") == 0) {
+		perr(p, "interface: \"%s\" is not an interface name",
+		    argv[1]);
+		return;
+	}
+	TAILQ_FOREACH(f, &p->c->ifaces, entry) {
+		if (strcmp(f->name, argv[1]) == 0) {
+			perr(p, "interface %s: already configured on line %d",
+			    argv[1], f->line);
+			return;
+		}
+	}
+	if (p->c->nifaces >= CONFIG_IFACES_MAX ||
+	    (f = calloc(1, sizeof(*f))) == NULL) {
+		perr(p, "interface: more than %d, or out of memory",
+		    CONFIG_IFACES_MAX);
+		return;
+	}
+	snprintf(f->name, sizeof(f->name), "%s", argv[1]);
+	f->multicast = 1;
+	f->leisure_ms = 5000;
+	f->multicast_rate = 10;
+	f->max_retransmit = -1;
+	f->line = p->line;
+	TAILQ_INSERT_TAIL(&p->c->ifaces, f, entry);
+	p->c->nifaces++;
+	p->iface = f;
+}
+
+/* "2", "0.5": seconds with at most three decimals, as milliseconds. */
+static int
+parse_thousandths(struct parser *p, const char *v, unsigned int min_ms,
+    unsigned int max_ms, const char *kw, const char *unit, unsigned int *out)
+{
+	char	*end;
+	double	 d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !(d >= 0) ||
+	    d * 1000 < min_ms || d * 1000 > max_ms) {
+		perr(p, "%s: \"%s\" is not a %s from %g to %g", kw, v, unit,
+		    min_ms / 1000.0, max_ms / 1000.0);
+		return -1;
+	}
+	*out = (unsigned int)(d * 1000 + 0.5);
+	return 0;
+}
+
+static int
+parse_seconds_ms(struct parser *p, const char *v, unsigned int min_ms,
+    unsigned int max_ms, const char *kw, unsigned int *out)
+{
+	return parse_thousandths(p, v, min_ms, max_ms, kw,
+	    "number of seconds", out);
+}
+
+static void
+kw_if_constrained(struct parser *p, int argc, char **argv)
+{
+	int v;
+
+	if (p->iface != NULL && (v = parse_bool(p, argv[1], argv[0])) != -1)
+		p->iface->constrained = v;
+}
+
+static void
+kw_if_multicast(struct parser *p, int argc, char **argv)
+{
+	int v;
+
+	if (p->iface != NULL && (v = parse_bool(p, argv[1], argv[0])) != -1)
+		p->iface->multicast = v;
+}
+
+static void
+kw_if_groups(struct parser *p, int argc, char **argv)
+{
+	struct in6_addr a;
+
+	if (p->iface == NULL)
+		return;
+	for (int i = 1; i < argc; i++) {
+		if (inet_pton(AF_INET6, argv[i], &a) != 1 ||
+		    a.s6_addr[0] != 0xff) {
+			perr(p, "groups: \"%s\" is not an IPv6 multicast "
+			    "address", argv[i]);
+			return;
+		}
+	}
+	for (size_t i = 0; i < p->iface->ngroups; i++)
+		free(p->iface->groups[i]);
+	p->iface->ngroups = 0;
+	for (int i = 1; i < argc; i++)
+		if ((p->iface->groups[p->iface->ngroups] = strdup(argv[i])) !=
+		    NULL)
+			p->iface->ngroups++;
+}
+
+static void
+kw_if_leisure(struct parser *p, int argc, char **argv)
+{
+	if (p->iface != NULL)
+		parse_seconds_ms(p, argv[1], 0, 60000, argv[0],
+		    &p->iface->leisure_ms);
+}
+
+static void
+kw_if_multicast_rate(struct parser *p, int argc, char **argv)
+{
+	if (p->iface != NULL)
+		set_uint(p, &p->iface->multicast_rate, argv[1], 1, 10000,
+		    argv[0]);
+}
+
+static void
+kw_if_block_size(struct parser *p, int argc, char **argv)
+{
+	unsigned int v = 0;
+
+	if (p->iface == NULL)
+		return;
+	set_uint(p, &v, argv[1], 16, 1024, argv[0]);
+	if (v != 0 && (v & (v - 1)) != 0)
+		perr(p, "block-size: %u is not a power of two from 16 to 1024",
+		    v);
+	else if (v != 0)
+		p->iface->block_size = v;
+}
+
+static void
+kw_if_ack_timeout(struct parser *p, int argc, char **argv)
+{
+	/* RFC 7252 4.8.1: never below 1 s. */
+	if (p->iface != NULL)
+		parse_seconds_ms(p, argv[1], 1000, 120000, argv[0],
+		    &p->iface->ack_timeout_ms);
+}
+
+static void
+kw_if_ack_random_factor(struct parser *p, int argc, char **argv)
+{
+	unsigned int ms;
+
+	if (p->iface != NULL && parse_thousandths(p, argv[1], 1000, 4000,
+	    argv[0], "factor", &ms) == 0)
+		p->iface->ack_random_factor_pct = ms / 10;
+}
+
+static void
+kw_if_max_retransmit(struct parser *p, int argc, char **argv)
+{
+	unsigned int v = 0;
+
+	if (p->iface != NULL && set_uint(p, &v, argv[1], 0, 20, argv[0]) == 0)
+		p->iface->max_retransmit = (int)v;
+}
+
+static void
+kw_if_nstart(struct parser *p, int argc, char **argv)
+{
+	/* RFC 7252 4.7: above 1 only with congestion control of one's own. */
+	if (p->iface != NULL)
+		set_uint(p, &p->iface->nstart, argv[1], 1, 4, argv[0]);
+}
+
 /* Listener block keywords. */
 
 static int
@@ -819,6 +1000,7 @@ static const struct keyword top_keywords[] = {
 	{ "database",		1, 1, kw_database },
 	{ "database-sync",	1, 1, kw_database_sync },
 	{ "include",		1, 1, kw_include },
+	{ "interface",		2, 2, kw_interface },
 	{ "listen",		1, 2, kw_listen },
 	{ "log-level",		1, 1, kw_log_level },
 	{ "log-target",		1, 1, kw_log_target },
@@ -851,6 +1033,19 @@ static const struct keyword top_keywords[] = {
 	{ "session-timeout",	1, 1, kw_session_timeout },
 	{ "stats-interval",	1, 1, kw_stats_interval },
 	{ "stats-path",		1, 1, kw_stats_path },
+};
+
+static const struct keyword iface_keywords[] = {
+	{ "ack-random-factor",	1, 1, kw_if_ack_random_factor },
+	{ "ack-timeout",	1, 1, kw_if_ack_timeout },
+	{ "block-size",		1, 1, kw_if_block_size },
+	{ "constrained",	1, 1, kw_if_constrained },
+	{ "groups",		1, CONFIG_GROUPS_MAX, kw_if_groups },
+	{ "leisure",		1, 1, kw_if_leisure },
+	{ "max-retransmit",	1, 1, kw_if_max_retransmit },
+	{ "multicast",		1, 1, kw_if_multicast },
+	{ "multicast-rate",	1, 1, kw_if_multicast_rate },
+	{ "nstart",		1, 1, kw_if_nstart },
 };
 
 static const struct keyword listener_keywords[] = {
@@ -957,9 +1152,13 @@ run_keyword(struct parser *p, int argc, char **argv)
 	if (in_block && argc == 1 && strcmp(argv[0], "}") == 0) {
 		p->in_block = 0;
 		p->block = NULL;
+		p->iface = NULL;
 		return;
 	}
-	if (in_block)
+	if (in_block && p->in_block == 2)
+		k = keyword_find(iface_keywords, sizeof(iface_keywords) /
+		    sizeof(*iface_keywords), argv[0]);
+	else if (in_block)
 		k = keyword_find(listener_keywords, sizeof(listener_keywords) /
 		    sizeof(*listener_keywords), argv[0]);
 	else
@@ -973,12 +1172,17 @@ run_keyword(struct parser *p, int argc, char **argv)
 			    argv[0]);
 		else
 			perr(p, "unknown keyword \"%s\"%s", argv[0],
+			    in_block == 2 ? " in an interface block" :
 			    in_block ? " in a listen block" : "");
 		return;
 	}
 	if (argc - 1 < k->min_args || argc - 1 > k->max_args) {
-		perr(p, "%s: expected %d argument%s", k->name, k->min_args,
-		    k->min_args == 1 ? "" : "s");
+		if (k->max_args > k->min_args)
+			perr(p, "%s: expected %d to %d arguments", k->name,
+			    k->min_args, k->max_args);
+		else
+			perr(p, "%s: expected %d argument%s", k->name,
+			    k->min_args, k->min_args == 1 ? "" : "s");
 		return;
 	}
 	k->fn(p, argc, argv);
@@ -1021,10 +1225,11 @@ parse_text(struct parser *p, const char *text, size_t len)
 	}
 	/* include is not allowed in a block, so the block is this file's. */
 	if (p->in_block) {
-		perr(p, "listen block opened at line %d is not closed",
-		    p->block_line);
+		perr(p, "%s block opened at line %d is not closed",
+		    p->in_block == 2 ? "interface" : "listen", p->block_line);
 		p->in_block = 0;
 		p->block = NULL;
+		p->iface = NULL;
 	}
 	return 0;
 }
@@ -1033,6 +1238,7 @@ static void
 config_defaults(struct config *c)
 {
 	TAILQ_INIT(&c->listeners);
+	TAILQ_INIT(&c->ifaces);
 	c->log_level = LOG_INFO;
 	c->database_sync_full = 1;
 	c->log_target = LOG_TARGET_STDERR;
@@ -1221,9 +1427,16 @@ void
 config_free(struct config *c)
 {
 	struct config_listener *l;
+	struct config_iface *f;
 
 	if (c == NULL)
 		return;
+	while ((f = TAILQ_FIRST(&c->ifaces)) != NULL) {
+		TAILQ_REMOVE(&c->ifaces, f, entry);
+		for (size_t i = 0; i < f->ngroups; i++)
+			free(f->groups[i]);
+		free(f);
+	}
 	while ((l = TAILQ_FIRST(&c->listeners)) != NULL) {
 		TAILQ_REMOVE(&c->listeners, l, entry);
 		listener_free(l);
@@ -1305,10 +1518,49 @@ print_listener(const struct config_listener *l, FILE *out)
 	fputs("}\n", out);
 }
 
+static void
+print_ms(FILE *out, const char *kw, unsigned int ms)
+{
+	fprintf(out, "\t%s %u", kw, ms / 1000);
+	if (ms % 1000)
+		fprintf(out, ".%03u", ms % 1000);
+	fputc('\n', out);
+}
+
+static void
+print_iface(const struct config_iface *f, FILE *out)
+{
+	fprintf(out, "interface %s {\n", f->name);
+	fprintf(out, "\tconstrained %s\n", f->constrained ? "yes" : "no");
+	fprintf(out, "\tmulticast %s\n", f->multicast ? "yes" : "no");
+	if (f->ngroups > 0) {
+		fputs("\tgroups", out);
+		for (size_t i = 0; i < f->ngroups; i++)
+			fprintf(out, " %s", f->groups[i]);
+		fputc('\n', out);
+	}
+	print_ms(out, "leisure", f->leisure_ms);
+	fprintf(out, "\tmulticast-rate %u\n", f->multicast_rate);
+	if (f->block_size)
+		fprintf(out, "\tblock-size %u\n", f->block_size);
+	if (f->ack_timeout_ms)
+		print_ms(out, "ack-timeout", f->ack_timeout_ms);
+	if (f->ack_random_factor_pct)
+		fprintf(out, "\tack-random-factor %u.%02u\n",
+		    f->ack_random_factor_pct / 100,
+		    f->ack_random_factor_pct % 100);
+	if (f->max_retransmit >= 0)
+		fprintf(out, "\tmax-retransmit %d\n", f->max_retransmit);
+	if (f->nstart)
+		fprintf(out, "\tnstart %u\n", f->nstart);
+	fputs("}\n", out);
+}
+
 void
 config_print(const struct config *c, FILE *out)
 {
 	const struct config_listener *l;
+	const struct config_iface *f;
 
 	print_kv(out, "", "database", c->database);
 	fprintf(out, "database-sync %s\n", c->database_sync_full ? "full" :
@@ -1354,4 +1606,6 @@ config_print(const struct config *c, FILE *out)
 	    c->metrics_listen : "off");
 	TAILQ_FOREACH(l, &c->listeners, entry)
 		print_listener(l, out);
+	TAILQ_FOREACH(f, &c->ifaces, entry)
+		print_iface(f, out);
 }

@@ -52,10 +52,38 @@ struct config_listener {
 };
 TAILQ_HEAD(config_listeners, config_listener);
 
+#define CONFIG_GROUPS_MAX	8
+#define CONFIG_IFACES_MAX	64
+
+/*
+ * One network interface's settings (an interface { } block): what
+ * multicast discovery joins there and how it answers, and the CoAP
+ * transmission parameters of the sessions that arrive on it.
+ */
+struct config_iface {
+	TAILQ_ENTRY(config_iface) entry;
+	char			 name[16];	/* IFNAMSIZ */
+	int			 constrained;	/* an 802.15.4 mesh behind */
+	int			 multicast;	/* discovery answered here */
+	char			*groups[CONFIG_GROUPS_MAX];
+	size_t			 ngroups;	/* 0: the defaults */
+	unsigned int		 leisure_ms;
+	unsigned int		 multicast_rate;	/* answers/s */
+	unsigned int		 block_size;		/* bytes */
+	unsigned int		 ack_timeout_ms;	/* 0: libcoap's */
+	unsigned int		 ack_random_factor_pct;	/* 0: libcoap's */
+	int			 max_retransmit;	/* -1: libcoap's */
+	unsigned int		 nstart;		/* 0: libcoap's */
+	int			 line;
+};
+TAILQ_HEAD(config_ifaces, config_iface);
+
 struct config {
 	char			*path;
 	struct config_listeners	 listeners;
 	unsigned int		 nlisteners;
+	struct config_ifaces	 ifaces;
+	unsigned int		 nifaces;
 	char			*database;
 	int			 database_sync_full;
 	int			 log_level;

@@ -242,11 +242,15 @@ count_closed(const coap_session_t *ses)
 	free(c);
 }
 
+static void	(*session_hook)(coap_session_t *);
+
 static int
 event_cb(coap_session_t *ses, const coap_event_t event)
 {
 	switch (event) {
 	case COAP_EVENT_SERVER_SESSION_NEW:
+		if (session_hook != NULL)
+			session_hook(ses);
 		if (session_transport(ses) == STATS_UDP ||
 		    session_transport(ses) == STATS_TCP)
 			count_open(ses);
@@ -583,6 +587,23 @@ listen_close(struct listen_set *s)
 	free(s);
 	while (counted != NULL)
 		count_closed(counted->ses);
+}
+
+coap_context_t *
+listen_context(struct listen_set *s, const char *uri)
+{
+	struct listener *l;
+
+	TAILQ_FOREACH(l, &s->listeners, entry)
+		if (strcmp(l->uri, uri) == 0)
+			return l->ctx;
+	return NULL;
+}
+
+void
+listen_set_session_hook(void (*fn)(coap_session_t *))
+{
+	session_hook = fn;
 }
 
 void

@@ -27,6 +27,10 @@ void			 listen_close(struct listen_set *s);
 /* Service modules register their resources on every context. */
 void			 listen_foreach(struct listen_set *s,
 			    void (*fn)(coap_context_t *, void *), void *arg);
+/* The context of the listener with this (normalised) URI, or NULL. */
+coap_context_t		*listen_context(struct listen_set *s, const char *uri);
+/* Called with every new server session, before its first request. */
+void			 listen_set_session_hook(void (*fn)(coap_session_t *));
 /* Told when a message we sent was reset or never acknowledged. */
 typedef void (*listen_nack_hook)(coap_session_t *ses, const coap_pdu_t *sent);
 int			 listen_add_nack_hook(listen_nack_hook fn);

@@ -25,6 +25,9 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "mcast.h"
+#include "iface.h"
+#include "ifparams.h"
 #include "metrics.h"
 #include "notify.h"
 #include "ps.h"
@@ -70,6 +73,8 @@ struct daemon {
 	struct admin		*admin;
 	struct metrics		*metrics;
 	struct config		*pending;	/* checked, to apply */
+	struct iface_watch	*ifaces;
+	struct mcast		*mcast;
 };
 
 static void __attribute__((noreturn))
@@ -167,6 +172,13 @@ apply_config(struct daemon *d, struct config *c)
 		    "metrics-listen changes take effect at the next restart");
 	free(c->database);
 	c->database = strdup(d->conf->database);
+	/* Whatever points into the old configuration moves first. */
+	ifparams_set(c);
+	if (d->mcast != NULL)
+		mcast_reconfigure(d->mcast, c, iface_watch_table(d->ifaces));
+	else if (c->nifaces > 0)
+		log_warnx("config", "interface blocks take effect at the next "
+		    "restart");
 	config_free(d->conf);
 	d->conf = c;
 	apply_logging(d);
@@ -229,6 +241,48 @@ reload_request(void *arg)
 		log_err("config", "cannot schedule the reload");
 		config_free(d->pending);
 		d->pending = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ifaces_changed(void *arg, const struct iface_table *t)
+{
+	struct daemon *d = arg;
+
+	mcast_apply(d->mcast, t);
+}
+
+/*
+ * The border router's side: per-interface transmission parameters, and
+ * multicast discovery on the interfaces configured for it, followed as
+ * they come and go. Answered for the first coap:// listener on IPv6.
+ */
+static int
+start_mesh(struct daemon *d)
+{
+	const struct config_listener	*l;
+	coap_context_t			*ctx = NULL;
+
+	ifparams_set(d->conf);
+	listen_set_session_hook(ifparams_session_new);
+	if (d->conf->nifaces == 0)
+		return 0;
+	TAILQ_FOREACH(l, &d->conf->listeners, entry)
+		if (l->proto == CONFIG_PROTO_COAP && l->family == AF_INET6 &&
+		    (ctx = listen_context(d->listeners, l->uri)) != NULL)
+			break;
+	if (l == NULL) {
+		log_warnx("mcast", "no coap:// listener on IPv6: multicast "
+		    "discovery is not served");
+		return 0;
+	}
+	if ((d->mcast = mcast_new(loop_base(d->loop), ctx, l->port,
+	    d->conf)) == NULL ||
+	    (d->ifaces = iface_watch_new(loop_base(d->loop), ifaces_changed,
+	    d)) == NULL) {
+		log_err("mcast", "cannot follow the interfaces");
 		return -1;
 	}
 	return 0;
@@ -423,7 +477,8 @@ serve(struct daemon *d)
 	    commit_due, d)) == NULL ||
 	    (d->dispatch = dispatch_new()) == NULL ||
 	    (d->listeners = listen_open(d->conf, d->loop)) == NULL ||
-	    start_rd(d) == -1 || start_ps(d) == -1 || start_admin(d) == -1)
+	    start_rd(d) == -1 || start_ps(d) == -1 || start_admin(d) == -1 ||
+	    start_mesh(d) == -1)
 		return 1;
 	listen_foreach(d->listeners, wellknown_attach, NULL);
 	listen_foreach(d->listeners, dispatch_attach, d->dispatch);
@@ -444,6 +499,8 @@ teardown(struct daemon *d)
 	if (d->batch != NULL)
 		batch_commit(d->batch, cu_now_ms(), (int64_t)time(NULL));
 	/* Events first: they watch descriptors the contexts own. */
+	iface_watch_free(d->ifaces);
+	mcast_free(d->mcast);
 	metrics_free(d->metrics);
 	admin_free(d->admin);
 	ps_rd_free(d->ps_rd);

@@ -80,9 +80,8 @@ selected(coap_resource_t *r, const struct rd_filter *f)
 	    strcmp(f->name, "if") == 0);
 }
 
-/* The document for ctx under the request's filter; NULL when too big. */
-static char *
-document(coap_context_t *ctx, const coap_pdu_t *req, size_t *len)
+char *
+wellknown_document(coap_context_t *ctx, const coap_pdu_t *req, size_t *len)
 {
 	struct cu_query	 q;
 	struct rd_query	 rq;
@@ -126,8 +125,8 @@ hnd_core(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *req,
 
 	if (!authz_gate(ses, resp))
 		return;
-	if ((doc = document(coap_session_get_context(ses), req, &len)) ==
-	    NULL) {
+	if ((doc = wellknown_document(coap_session_get_context(ses), req,
+	    &len)) == NULL) {
 		cu_respond(resp, 500, NULL);
 		return;
 	}

@@ -18,5 +18,11 @@ void	wellknown_add(coap_context_t *ctx, coap_resource_t *r);
 /* Serves /.well-known/core on ctx (a listen_foreach callback). */
 void	wellknown_attach(coap_context_t *ctx, void *arg);
 void	wellknown_reset(void);
+/*
+ * The document ctx serves to req (its one filter applied); "" when
+ * nothing matches, NULL when it would exceed the size cap. Free it.
+ */
+char	*wellknown_document(coap_context_t *ctx, const coap_pdu_t *req,
+	    size_t *len);
 
 #endif

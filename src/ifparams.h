@@ -1,0 +1,19 @@
+/*
+ * ifparams: an interface's CoAP transmission parameters (ACK_TIMEOUT,
+ * ACK_RANDOM_FACTOR, MAX_RETRANSMIT, NSTART; RFC 7252 4.8) applied to
+ * the sessions that arrive on it, so that a slow lossy mesh gets patient
+ * timers while the LAN keeps the defaults. Owns the settings in force.
+ */
+#ifndef COREHUB_IFPARAMS_H
+#define COREHUB_IFPARAMS_H
+
+#include <coap3/coap.h>
+
+struct config;
+
+/* The settings to apply from now on; c must outlive the next call. */
+void	ifparams_set(const struct config *c);
+/* A listen_set_session_hook callback. */
+void	ifparams_session_new(coap_session_t *ses);
+
+#endif

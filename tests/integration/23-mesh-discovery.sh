@@ -1,0 +1,156 @@
+#!/bin/sh
+# Multicast discovery on a border router's mesh interface (RFC 9176 4.1,
+# RFC 7252 8): the groups joined, and joined again when the interface is
+# re-created; an answer to GET /.well-known/core?rt=core.rd* after the
+# leisure, from the interface's routable address, cut into the
+# interface's small blocks; silence for a filter that selects nothing,
+# an unknown path, a group not joined (the wildcard socket must not see
+# it) and beyond the interface's multicast-rate. Needs root and network
+# namespaces: skipped where they cannot be made.
+. "${top_srcdir}/tests/integration/lib.sh"
+need_client
+command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
+[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
+
+P=chd$$
+BR=${P}br N1=${P}n1
+ip netns add "$BR" 2>/dev/null || skip "cannot create network namespaces here"
+trap 'cleanup; ip netns del "$BR" 2>/dev/null; ip netns del "$N1" 2>/dev/null' EXIT
+ip netns add "$N1" || fail "second namespace"
+
+# The border router's mesh-facing link and a one-hop node behind it.
+link_up() {
+	ip link add brm0 netns "$BR" type veth peer name m0 netns "$N1" &&
+	ip -n "$BR" link set brm0 up && ip -n "$N1" link set m0 up &&
+	ip -n "$BR" addr add fd00:2::1/64 dev brm0 nodad &&
+	ip -n "$N1" addr add fd00:2::11/64 dev m0 nodad
+}
+for n in "$BR" "$N1"; do ip -n "$n" link set lo up; done
+link_up || fail "veth"
+ip link add other0 netns "$BR" type veth peer name other1 netns "$N1"
+ip -n "$BR" link set other0 up; ip -n "$N1" link set other1 up
+
+cat > "$TMP/corehub.conf" <<CONF
+database $TMP/corehub.db
+listen coap://[::]:5683
+interface brm0 {
+	constrained yes
+	leisure 0.5
+	multicast-rate 3
+}
+CONF
+: > "$TMP/daemon.log"
+ip netns exec "$BR" "$COREHUBD" -f "$TMP/corehub.conf" >>"$TMP/daemon.log" 2>&1 &
+DAEMON_PID=$!
+i=0
+while ! grep -q "start of service" "$TMP/daemon.log"; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "corehubd did not start"; sleep 0.1
+done
+
+groups_joined() {
+	for g in ff02::fe ff05::fe ff02::fd ff05::fd ff03::fe ff03::fd; do
+		ip -n "$BR" maddr show dev brm0 | grep -q "inet6 $g\$" || return 1
+	done
+}
+wait_groups() {
+	i=0
+	while ! groups_joined; do
+		i=$((i + 1)); [ $i -lt 50 ] || return 1; sleep 0.1
+	done
+}
+wait_groups || fail "groups not joined: $(ip -n "$BR" maddr show dev brm0)"
+ip -n "$BR" maddr show dev other0 | grep -q 'ff02::fe' &&
+	fail "joined on an interface that is not configured"
+ok "All CoRE RDs and All CoAP Nodes joined, link- realm- and site-local"
+
+# probe GROUP PATH-AND-QUERY COUNT SECONDS: NON GETs from n1, one token
+# each; prints "answers SOURCE..." and the first payload.
+cat > "$TMP/probe.py" <<'PY'
+import os, socket, struct, sys, time
+group, pq, count, secs = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+path, _, query = pq.partition('?')
+def opt(delta, val):
+    assert delta < 13 and len(val) < 13
+    return bytes([delta << 4 | len(val)]) + val
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+idx = socket.if_nametoindex('m0')
+for t in range(count):
+    msg = bytes([0x51, 0x01]) + os.urandom(2) + bytes([t + 1])
+    last = 0
+    for seg in path.strip('/').split('/'):
+        msg += opt(11 - last, seg.encode()); last = 11
+    if query:
+        q = query.encode()
+        msg += bytes([(15 - last) << 4 | 13, len(q) - 13]) + q if len(q) >= 13 else opt(15 - last, q)
+    s.sendto(msg, (group, 5683, 0, idx))
+s.settimeout(0.2)
+end, got, srcs, first = time.time() + secs, 0, set(), b''
+while time.time() < end:
+    try:
+        d, a = s.recvfrom(2048)
+    except socket.timeout:
+        continue
+    if d[1] == 0x45:
+        got += 1; srcs.add(a[0])
+        if not first: first = d[d.index(b'\xff') + 1:] if b'\xff' in d else b''
+    else:
+        print("unexpected code", hex(d[1]), "type", d[0] >> 4 & 3)
+print("answers", got, *sorted(srcs))
+print(first.decode(errors='replace'))
+PY
+probe() { ip netns exec "$N1" python3 "$TMP/probe.py" "$@"; }
+
+out=$(probe ff02::fe%m0 '/.well-known/core?rt=core.rd*' 1 2)
+echo "$out" | head -1 | grep -q '^answers 1 fd00:2::1$' ||
+	fail "discovery on ff02::fe: $out"
+echo "$out" | tail -1 | grep -q '^</rd>;ct=40;rt="core.rd"' ||
+	fail "not the directory, or not in blocks of 64: $out"
+[ "$(echo "$out" | tail -1 | wc -c)" -le 65 ] ||
+	fail "a mesh interface's answer is larger than its 64-byte block"
+out=$(probe ff05::fe '/.well-known/core?rt=core.rd' 1 2)
+echo "$out" | head -1 | grep -q '^answers 1 fd00:2::1$' || fail "ff05::fe: $out"
+out=$(probe ff03::fd '/.well-known/core?rt=core.rd-lookup-*' 1 2)
+echo "$out" | head -1 | grep -q '^answers 1 fd00:2::1$' || fail "ff03::fd: $out"
+ok "answered from the routable address, in the interface's small blocks"
+
+# The whole document, block by block, by unicast (RFC 7959 2.8).
+doc=$(ip netns exec "$N1" "$COAP_CLIENT" -B 10 -b 64 -m get \
+    'coap://[fd00:2::1]/.well-known/core?rt=core.rd*' 2>/dev/null)
+echo "$doc" | grep -q '</rd-lookup/res>' || fail "unicast follow-up: $doc"
+ok "the rest of the document by unicast Block2"
+
+for q in '/.well-known/core?rt=nomatch' '/nothing' '/.well-known/core?x=1&y=2'; do
+	out=$(probe ff02::fe%m0 "$q" 1 1.5)
+	[ "$(echo "$out" | head -1)" = "answers 0 " ] ||
+		[ "$(echo "$out" | head -1)" = "answers 0" ] ||
+		fail "$q was answered: $out"
+done
+out=$(probe ff02::1%m0 '/.well-known/core' 1 1.5)
+[ "$(echo "$out" | head -1 | cut -d' ' -f1-2)" = "answers 0" ] ||
+	fail "a group not joined (all nodes) was answered: $out"
+ok "no answer, error or reset for no match, an unknown path or ff02::1"
+
+sleep 1	# the bucket refills
+out=$(probe ff02::fe%m0 '/.well-known/core?rt=core.rd' 8 2)
+n=$(echo "$out" | head -1 | cut -d' ' -f2)
+[ "$n" -ge 1 ] && [ "$n" -le 3 ] || fail "multicast-rate 3 let $n of 8 through"
+ok "answers limited to the interface's multicast-rate ($n of 8)"
+
+# The interface goes away and comes back (a border router restarting).
+ip -n "$BR" link del brm0
+i=0
+while ip -n "$BR" link show brm0 >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 30 ] || fail "brm0 not gone"; sleep 0.1
+done
+link_up || fail "veth again"
+wait_groups || fail "groups not joined again: $(ip -n "$BR" maddr show dev brm0)"
+sleep 1
+out=$(probe ff02::fe%m0 '/.well-known/core?rt=core.rd' 1 2)
+echo "$out" | head -1 | grep -q '^answers 1 fd00:2::1$' ||
+	fail "no discovery after the link came back: $out"
+grep -q 'mcast: left ff02::fe on brm0' "$TMP/daemon.log" || fail "leave not logged"
+ok "groups joined again when the interface is re-created"
+
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || fail "corehubd exited $?"
+DAEMON_PID=
