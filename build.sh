@@ -12,7 +12,8 @@ top=$(pwd)
 # Build dependencies, and the tools the tests drive the daemon with.
 DEPS="build-essential autoconf automake pkg-config libcoap3-dev libcoap3-bin
 libevent-dev libssl-dev libcbor-dev libsqlite3-dev check libsystemd-dev uthash-dev
-openssl iproute2 mandoc systemd curl python3 debhelper dpkg-dev fakeroot"
+openssl iproute2 mandoc systemd curl python3 debhelper dpkg-dev fakeroot
+ethtool iputils-ping procps smcroute"
 
 deps() {
 	missing=

@@ -24,20 +24,27 @@ fixed(unsigned int thousandths)
 	return v;
 }
 
+static const struct config_iface *
+find(int ifindex, char name[IF_NAMESIZE])
+{
+	const struct config_iface *f;
+
+	if (conf == NULL || ifindex <= 0 ||
+	    if_indextoname((unsigned)ifindex, name) == NULL)
+		return NULL;
+	TAILQ_FOREACH(f, &conf->ifaces, entry)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
 void
-ifparams_session_new(coap_session_t *ses)
+ifparams_apply(coap_session_t *ses, int ifindex)
 {
 	const struct config_iface	*f;
 	char				 name[IF_NAMESIZE];
-	int				 idx = coap_session_get_ifindex(ses);
 
-	if (conf == NULL || idx <= 0 ||
-	    if_indextoname((unsigned)idx, name) == NULL)
-		return;
-	TAILQ_FOREACH(f, &conf->ifaces, entry)
-		if (strcmp(f->name, name) == 0)
-			break;
-	if (f == NULL)
+	if ((f = find(ifindex, name)) == NULL)
 		return;
 	if (f->ack_timeout_ms)
 		coap_session_set_ack_timeout(ses, fixed(f->ack_timeout_ms));
@@ -51,4 +58,27 @@ ifparams_session_new(coap_session_t *ses)
 		coap_session_set_nstart(ses, (uint16_t)f->nstart);
 	log_debug("mcast", "session on %s: the interface's transmission "
 	    "parameters", name);
+}
+
+void
+ifparams_session_new(coap_session_t *ses)
+{
+	ifparams_apply(ses, coap_session_get_ifindex(ses));
+}
+
+int
+ifparams_block_szx(int ifindex)
+{
+	const struct config_iface	*f;
+	char				 name[IF_NAMESIZE];
+	unsigned int			 size, szx = 0;
+
+	if ((f = find(ifindex, name)) == NULL)
+		return -1;
+	size = f->block_size ? f->block_size : f->constrained ? 64 : 0;
+	if (size == 0)
+		return -1;
+	while ((16u << szx) < size && szx < 6)
+		szx++;
+	return (int)szx;
 }

@@ -15,5 +15,13 @@ struct config;
 void	ifparams_set(const struct config *c);
 /* A listen_set_session_hook callback. */
 void	ifparams_session_new(coap_session_t *ses);
+/* The same for a session of ours, to a peer reached through ifindex. */
+void	ifparams_apply(coap_session_t *ses, int ifindex);
+/*
+ * The Block2 size exponent (0: 16 bytes .. 6: 1024) to ask a peer behind
+ * ifindex for, or -1 to leave the size to the peer: the interface's
+ * block-size, 64 bytes on a constrained one.
+ */
+int	ifparams_block_szx(int ifindex);
 
 #endif

@@ -114,6 +114,13 @@ rd_coap_implicit_base(const coap_session_t *ses)
 		inet_ntop(AF_INET, &ra->addr.sin.sin_addr, host, sizeof(host));
 		port = ntohs(ra->addr.sin.sin_port);
 		snprintf(out, sizeof(out), "%s://%s", scheme, host);
+	} else if (ra->addr.sa.sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&ra->addr.sin6.sin6_addr)) {
+		/* IPv4 on a dual-stack socket: the device's own address. */
+		inet_ntop(AF_INET, &ra->addr.sin6.sin6_addr.s6_addr[12], host,
+		    sizeof(host));
+		port = ntohs(ra->addr.sin6.sin6_port);
+		snprintf(out, sizeof(out), "%s://%s", scheme, host);
 	} else if (ra->addr.sa.sa_family == AF_INET6) {
 		inet_ntop(AF_INET6, &ra->addr.sin6.sin6_addr, host,
 		    sizeof(host));
@@ -256,6 +263,30 @@ may_change(coap_session_t *ses, coap_pdu_t *resp, const struct rd_reg *reg,
 	return 1;
 }
 
+/*
+ * A registration without base from a port other than CoAP's: its links
+ * resolve against a port the device likely does not serve (a client's
+ * ephemeral one, RFC 9176 section 5). Accepted, but the operator hears.
+ */
+static void
+warn_ephemeral(const coap_session_t *ses, const struct rd_request *r)
+{
+	const coap_address_t	*ra = coap_session_get_addr_remote(ses);
+	coap_proto_t		 proto = coap_session_get_proto(ses);
+	unsigned int		 port;
+
+	if (r->base != NULL ||
+	    (proto != COAP_PROTO_UDP && proto != COAP_PROTO_DTLS))
+		return;
+	port = coap_address_get_port(ra);
+	if (port == (proto == COAP_PROTO_UDP ? 5683u : 5684u))
+		return;
+	log_limitedf("rd", LOG_WARNING, "registration ep=%s%s%s from port %u "
+	    "without base: lookups will point at that port, which the "
+	    "device may not serve", r->ep, r->d ? " d=" : "", r->d ? r->d :
+	    "", port);
+}
+
 static void
 hnd_register(coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
@@ -333,6 +364,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	if (result == RD_OK || result == RD_CREATED) {
 		log_change(result == RD_CREATED ? "registered" :
 		    "registered again", ses, &r, id);
+		warn_ephemeral(ses, &r);
 		rd_coap_schedule(rc);
 		cu_answer(rc->rd->batch, ses, req, resp, 201, id, answer, rc);
 	} else if (result == RD_EFORBIDDEN)

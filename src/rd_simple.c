@@ -20,6 +20,7 @@
 #include "rd.h"
 #include "rd_coap.h"
 #include "rd_request.h"
+#include "ifparams.h"
 #include "rd_simple.h"
 #include "tally.h"
 
@@ -46,6 +47,7 @@ struct fetch {
 	size_t			 nw;
 	int			 done;
 	int			 committing;	/* waits for its batch */
+	int			 ifindex;	/* where the POST arrived */
 };
 
 /* What a waiting POST is finally answered with. */
@@ -267,11 +269,14 @@ start_get(struct fetch *f, coap_context_t *ctx)
 	coap_pdu_t	*pdu;
 	uint8_t		 tok[TOKEN_MAX], buf[4];
 	size_t		 toklen;
+	int		 szx;
 
 	f->client = coap_new_client_session(ctx, NULL, &f->peer,
 	    COAP_PROTO_UDP);
 	if (f->client == NULL)
 		return -1;
+	/* A mesh device is fetched with its interface's patient timers. */
+	ifparams_apply(f->client, f->ifindex);
 	pdu = coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET,
 	    coap_new_message_id(f->client),
 	    coap_session_max_pdu_size(f->client));
@@ -285,7 +290,12 @@ start_get(struct fetch *f, coap_context_t *ctx)
 	    (const uint8_t *)"core") ||
 	    !coap_add_option(pdu, COAP_OPTION_ACCEPT,
 	    coap_encode_var_safe(buf, sizeof(buf),
-	    COAP_MEDIATYPE_APPLICATION_LINK_FORMAT), buf)) {
+	    COAP_MEDIATYPE_APPLICATION_LINK_FORMAT), buf) ||
+	    /* Early negotiation (RFC 7959 2.4): small blocks over a mesh. */
+	    ((szx = ifparams_block_szx(f->ifindex)) >= 0 &&
+	    !coap_add_option(pdu, COAP_OPTION_BLOCK2,
+	    coap_encode_var_safe(buf, sizeof(buf), (unsigned int)szx),
+	    buf))) {
 		coap_delete_pdu(pdu);
 		return -1;
 	}
@@ -432,6 +442,7 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 	}
 	f->rs = rs;
 	f->req = req;
+	f->ifindex = coap_session_get_ifindex(ses);
 	authz_quota(listen_session_principal(ses), &f->quota);
 	coap_address_copy(&f->peer, peer);
 	buf_init(&f->body, rs->max_body);

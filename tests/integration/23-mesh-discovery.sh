@@ -23,7 +23,9 @@ link_up() {
 	ip link add brm0 netns "$BR" type veth peer name m0 netns "$N1" &&
 	ip -n "$BR" link set brm0 up && ip -n "$N1" link set m0 up &&
 	ip -n "$BR" addr add fd00:2::1/64 dev brm0 nodad &&
-	ip -n "$N1" addr add fd00:2::11/64 dev m0 nodad
+	ip -n "$N1" addr add fd00:2::11/64 dev m0 nodad &&
+	ip -n "$BR" addr add 10.0.2.1/24 dev brm0 &&
+	ip -n "$N1" addr add 10.0.2.11/24 dev m0
 }
 for n in "$BR" "$N1"; do ip -n "$n" link set lo up; done
 link_up || fail "veth"
@@ -37,6 +39,8 @@ interface brm0 {
 	constrained yes
 	leisure 0.5
 	multicast-rate 3
+	block-size 32
+	ack-timeout 3
 }
 CONF
 : > "$TMP/daemon.log"
@@ -104,9 +108,9 @@ out=$(probe ff02::fe%m0 '/.well-known/core?rt=core.rd*' 1 2)
 echo "$out" | head -1 | grep -q '^answers 1 fd00:2::1$' ||
 	fail "discovery on ff02::fe: $out"
 echo "$out" | tail -1 | grep -q '^</rd>;ct=40;rt="core.rd"' ||
-	fail "not the directory, or not in blocks of 64: $out"
-[ "$(echo "$out" | tail -1 | wc -c)" -le 65 ] ||
-	fail "a mesh interface's answer is larger than its 64-byte block"
+	fail "not the directory: $out"
+[ "$(echo "$out" | tail -1 | wc -c)" -le 33 ] ||
+	fail "a mesh interface's answer is larger than its 32-byte block"
 out=$(probe ff05::fe '/.well-known/core?rt=core.rd' 1 2)
 echo "$out" | head -1 | grep -q '^answers 1 fd00:2::1$' || fail "ff05::fe: $out"
 out=$(probe ff03::fd '/.well-known/core?rt=core.rd-lookup-*' 1 2)
@@ -135,6 +139,29 @@ out=$(probe ff02::fe%m0 '/.well-known/core?rt=core.rd' 8 2)
 n=$(echo "$out" | head -1 | cut -d' ' -f2)
 [ "$n" -ge 1 ] && [ "$n" -le 3 ] || fail "multicast-rate 3 let $n of 8 through"
 ok "answers limited to the interface's multicast-rate ($n of 8)"
+
+# Simple registration from the mesh: the device's links are fetched in
+# the interface's small blocks (early negotiation, RFC 7959 2.4).
+if [ -x "${COAP_DEVICE:-}" ]; then
+	printf '%s' '</sensors/temp>;rt="temperature-c";if="sensor",</sensors/light>;rt="light-lux"' \
+		> "$TMP/links"
+	code=$(ip netns exec "$N1" "$COAP_DEVICE" -v -b 10.0.2.11 -t 20 -r 10.0.2.1:5683 \
+	    -q ep=dev1 5683 "$TMP/links" 2>"$TMP/device.err")
+	[ "$code" = 2.04 ] || fail "simple registration from the mesh: $code $(cat "$TMP/device.err")"
+	grep -q '^block2 0 1$' "$TMP/device.err" ||
+		fail "the fetch did not ask for 32-byte blocks: $(cat "$TMP/device.err")"
+	[ "$(grep -c '^block2 [0-9]* 1$' "$TMP/device.err")" -ge 3 ] ||
+		fail "the fetch was not block by block: $(cat "$TMP/device.err")"
+	res=$(ip netns exec "$BR" "$COAP_CLIENT" -B 10 'coap://[::1]/rd-lookup/res?ep=dev1')
+	echo "$res" | grep -q '<coap://10.0.2.11/sensors/light>' ||
+		fail "dev1's links: $res"
+	ok "simple registration from the mesh fetched in the interface's 32-byte blocks"
+fi
+ip netns exec "$N1" "$COAP_CLIENT" -B 10 -m post -t 40 -e '</x>' \
+    'coap://[fd00:2::1]/rd?ep=eph' >/dev/null 2>&1
+grep -q 'registration ep=eph from port [0-9]* without base' "$TMP/daemon.log" ||
+	fail "a registration from an ephemeral port without base was not warned about"
+ok "a registration from an ephemeral port without base is warned about"
 
 # The interface goes away and comes back (a border router restarting).
 ip -n "$BR" link del brm0

@@ -100,7 +100,10 @@ coap() {
 coap_code() {
 	uri=$1
 	shift
-	"$COAP_CLIENT" -B 10 -v 7 "$@" "$uri" 2>&1 | awk '
+	# A token of its own: every coap-client starts at the same one, so a
+	# late message to a reused port would otherwise look like the answer.
+	"$COAP_CLIENT" -B 10 -v 7 -T "t$(od -An -N4 -tx4 /dev/urandom |
+	    tr -d ' ')" "$@" "$uri" 2>&1 | awk '
 	function token() {
 		return match($0, /\{[0-9a-f]*\}/) ? substr($0, RSTART, RLENGTH) : ""
 	}

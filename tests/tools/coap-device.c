@@ -8,9 +8,11 @@
  * an Echo option (RFC 9175) is answered once by sending the POST again
  * with that option.
  *
- * usage: coap-device [-r RDHOST:RDPORT -q QUERY] [-n] [-t SECONDS]
+ * usage: coap-device [-r RDHOST:RDPORT -q QUERY] [-n] [-v] [-t SECONDS]
  *                    PORT LINKFILE
  *   -n  answer nothing (a device that is gone)
+ *   -v  print each GET's Block2 request ("block2 NUM SZX") on stderr
+ *   -b  the IPv4 address to bind (default 127.0.0.1)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -193,15 +195,21 @@ main(int argc, char **argv)
 {
 	const char		*rd = NULL, *query = "";
 	int			 ch, mute = 0, secs = 60, fd, echoed = 0;
+	int			 verbose = 0;
+	const char		*bind_addr = "127.0.0.1";
 	struct sockaddr_in	 me, rdaddr;
 	char			 doc[65536];
 	size_t			 dlen = 0;
 	FILE			*f;
 	time_t			 end;
 
-	while ((ch = getopt(argc, argv, "nq:r:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:nq:r:t:v")) != -1) {
 		if (ch == 'n')
 			mute = 1;
+		else if (ch == 'b')
+			bind_addr = optarg;
+		else if (ch == 'v')
+			verbose = 1;
 		else if (ch == 'q')
 			query = optarg;
 		else if (ch == 'r')
@@ -222,7 +230,8 @@ main(int argc, char **argv)
 	memset(&me, 0, sizeof(me));
 	me.sin_family = AF_INET;
 	me.sin_port = htons((uint16_t)atoi(argv[optind]));
-	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (inet_pton(AF_INET, bind_addr, &me.sin_addr) != 1)
+		return 64;
 	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&me, sizeof(me)) == -1) {
 		perror("coap-device");
@@ -263,6 +272,12 @@ main(int argc, char **argv)
 			continue;
 		if (m.code == 0x01 && m.wk_core) {
 			size_t o = answer_core(out, &m, doc, dlen);
+
+			if (verbose && m.has_block2)
+				fprintf(stderr, "block2 %d %d\n", m.block2_num,
+				    m.block2_szx);
+			else if (verbose)
+				fprintf(stderr, "block2 none\n");
 
 			sendto(fd, out, o, 0, (struct sockaddr *)&from, fl);
 			continue;
