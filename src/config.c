@@ -823,6 +823,36 @@ kw_if_leisure(struct parser *p, int argc, char **argv)
 }
 
 static void
+kw_if_mesh_prefix(struct parser *p, int argc, char **argv)
+{
+	struct config_iface	*f = p->iface;
+	char			 addr[INET6_ADDRSTRLEN];
+	const char		*slash;
+	long long		 len;
+
+	if (f == NULL)
+		return;
+	f->nmesh = 0;
+	for (int i = 1; i < argc; i++) {
+		slash = strchr(argv[i], '/');
+		if (slash == NULL || (size_t)(slash - argv[i]) >= sizeof(addr) ||
+		    util_parse_ll(slash + 1, 1, 128, &len) == -1) {
+			perr(p, "mesh-prefix: \"%s\" is not an IPv6 prefix "
+			    "such as fd11:22::/64", argv[i]);
+			return;
+		}
+		memcpy(addr, argv[i], (size_t)(slash - argv[i]));
+		addr[slash - argv[i]] = '\0';
+		if (inet_pton(AF_INET6, addr, &f->mesh[f->nmesh]) != 1) {
+			perr(p, "mesh-prefix: \"%s\" is not an IPv6 prefix "
+			    "such as fd11:22::/64", argv[i]);
+			return;
+		}
+		f->mesh_len[f->nmesh++] = (unsigned int)len;
+	}
+}
+
+static void
 kw_if_multicast_rate(struct parser *p, int argc, char **argv)
 {
 	if (p->iface != NULL)
@@ -1043,6 +1073,7 @@ static const struct keyword iface_keywords[] = {
 	{ "groups",		1, CONFIG_GROUPS_MAX, kw_if_groups },
 	{ "leisure",		1, 1, kw_if_leisure },
 	{ "max-retransmit",	1, 1, kw_if_max_retransmit },
+	{ "mesh-prefix",	1, CONFIG_MESH_PREFIXES_MAX, kw_if_mesh_prefix },
 	{ "multicast",		1, 1, kw_if_multicast },
 	{ "multicast-rate",	1, 1, kw_if_multicast_rate },
 	{ "nstart",		1, 1, kw_if_nstart },
@@ -1553,6 +1584,15 @@ print_iface(const struct config_iface *f, FILE *out)
 		fprintf(out, "\tmax-retransmit %d\n", f->max_retransmit);
 	if (f->nstart)
 		fprintf(out, "\tnstart %u\n", f->nstart);
+	if (f->nmesh > 0) {
+		char a[INET6_ADDRSTRLEN];
+
+		fputs("\tmesh-prefix", out);
+		for (size_t i = 0; i < f->nmesh; i++)
+			fprintf(out, " %s/%u", inet_ntop(AF_INET6, &f->mesh[i],
+			    a, sizeof(a)), f->mesh_len[i]);
+		fputc('\n', out);
+	}
 	fputs("}\n", out);
 }
 

@@ -10,6 +10,8 @@
 
 #include <sys/queue.h>
 
+#include <netinet/in.h>
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -54,6 +56,7 @@ TAILQ_HEAD(config_listeners, config_listener);
 
 #define CONFIG_GROUPS_MAX	8
 #define CONFIG_IFACES_MAX	64
+#define CONFIG_MESH_PREFIXES_MAX 4
 
 /*
  * One network interface's settings (an interface { } block): what
@@ -74,6 +77,10 @@ struct config_iface {
 	unsigned int		 ack_random_factor_pct;	/* 0: libcoap's */
 	int			 max_retransmit;	/* -1: libcoap's */
 	unsigned int		 nstart;		/* 0: libcoap's */
+	/* Mesh-local prefixes: bases in them are of this link only. */
+	struct in6_addr		 mesh[CONFIG_MESH_PREFIXES_MAX];
+	unsigned int		 mesh_len[CONFIG_MESH_PREFIXES_MAX];
+	size_t			 nmesh;
 	int			 line;
 };
 TAILQ_HEAD(config_ifaces, config_iface);

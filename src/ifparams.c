@@ -1,6 +1,8 @@
 #include "ac_config.h"
 
 #include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -64,6 +66,38 @@ void
 ifparams_session_new(coap_session_t *ses)
 {
 	ifparams_apply(ses, coap_session_get_ifindex(ses));
+}
+
+static int
+in_prefix(const struct in6_addr *a, const struct in6_addr *p, unsigned len)
+{
+	unsigned int	full = len / 8, rest = len % 8;
+
+	return memcmp(a, p, full) == 0 && (rest == 0 ||
+	    ((a->s6_addr[full] ^ p->s6_addr[full]) & (0xff << (8 - rest))) ==
+	    0);
+}
+
+const char *
+ifparams_link_of(const struct in6_addr *a, int arrival, char *name)
+{
+	const struct config_iface *f;
+
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		return arrival > 0 &&
+		    if_indextoname((unsigned)arrival, name) != NULL ? name :
+		    NULL;
+	if (conf == NULL)
+		return NULL;
+	TAILQ_FOREACH(f, &conf->ifaces, entry) {
+		for (size_t i = 0; i < f->nmesh; i++) {
+			if (in_prefix(a, &f->mesh[i], f->mesh_len[i])) {
+				snprintf(name, IF_NAMESIZE, "%s", f->name);
+				return name;
+			}
+		}
+	}
+	return NULL;
 }
 
 int

@@ -23,5 +23,14 @@ void	ifparams_apply(coap_session_t *ses, int ifindex);
  * block-size, 64 bytes on a constrained one.
  */
 int	ifparams_block_szx(int ifindex);
+/*
+ * The interface a base address is local to (RFC 9176 5): the arrival
+ * interface for a link-local one, the interface whose mesh-prefix holds
+ * it for a mesh-local one; NULL when it is reachable from anywhere.
+ * Writes into name (IF_NAMESIZE bytes).
+ */
+struct in6_addr;
+const char *ifparams_link_of(const struct in6_addr *a, int arrival,
+	    char *name);
 
 #endif

@@ -186,6 +186,7 @@ make_content(const struct rd_request *req, struct lf_doc *links,
 	if ((req->base && (c->base = strdup(req->base)) == NULL) ||
 	    (con && (c->con = strdup(con)) == NULL) ||
 	    (owner && (c->owner = strdup(owner)) == NULL) ||
+	    (req->link && (c->link = strdup(req->link)) == NULL) ||
 	    copy_params(req, c) == -1) {
 		rd_content_free(c);
 		return RD_EFAIL;
@@ -274,6 +275,11 @@ rd_update(struct rd *rd, uint64_t id, const struct rd_request *req,
 	if (rd_content_refreshed(reg, lt, req->base, con, req->params,
 	    req->nparams, &c) == -1)
 		return RD_EFAIL;
+	/* The caller worked out the link of the base as updated. */
+	if (req->link && (c.link = strdup(req->link)) == NULL) {
+		rd_content_free(&c);
+		return RD_EFAIL;
+	}
 	res = written(rd, store_rd_save(rd->store, id, reg->ep, reg->d, &c,
 	    &reg->c.links, now_wall + lt));
 	if (res == RD_OK && rd_registry_refresh(&rd->reg, reg, &c,

@@ -1,6 +1,7 @@
 #include "ac_config.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <inttypes.h>
@@ -26,6 +27,7 @@
 #include "principal.h"
 #include "ps_rd.h"
 #include "rd.h"
+#include "ifparams.h"
 #include "rd_coap.h"
 #include "stats.h"
 #include "rd_lookup.h"
@@ -35,11 +37,18 @@
 #define MAX_AGE_FULL	60	/* seconds a client waits at the cap */
 
 /* One observer of a lookup: its query and what it was last sent. */
+/* Who asks a lookup, and from where: what the lookup may show. */
+struct asker {
+	const struct principal	*p;
+	char			 link[IF_NAMESIZE];	/* "": unknown */
+};
+
 struct lookup_obs {
 	enum rd_lookup_kind	kind;
 	struct rd_query		q;
 	uint64_t		hash;
-	struct principal	asker;	/* what it may see */
+	struct principal	principal;
+	struct asker		asker;	/* what it may see */
 };
 
 struct rd_coap {
@@ -346,6 +355,11 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		cu_respond(resp, 400, "base is needed over TCP and TLS");
 		goto done;
 	}
+	if (rd_coap_set_link(ses, &r, con) == -1) {
+		cu_respond(resp, 500, NULL);
+		free(con);
+		goto done;
+	}
 	ls = lf_parse((const char *)body, len, &rc->lf_lim, &links, &lerr);
 	if (ls != LF_OK) {
 		char diag[128];
@@ -375,6 +389,21 @@ done:
 	if (held != NULL)
 		cu_body_release(held);
 	rd_request_free(&r);
+}
+
+int
+rd_coap_set_link(const coap_session_t *ses, struct rd_request *r,
+    const char *fallback)
+{
+	struct in6_addr	 a;
+	char		 name[IF_NAMESIZE];
+
+	free(r->link);
+	r->link = NULL;
+	if (!rd_base_ipv6(r->base ? r->base : fallback, &a) ||
+	    ifparams_link_of(&a, coap_session_get_ifindex(ses), name) == NULL)
+		return 0;
+	return (r->link = strdup(name)) == NULL ? -1 : 0;
 }
 
 /* The registration id a request path names, or 0 when it names none. */
@@ -449,6 +478,14 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		return;
 	}
 	con = rd_coap_implicit_base(ses);
+	/* The link of the base as the update leaves it. */
+	if (rd_coap_set_link(ses, &r, reg->c.base ? reg->c.base : con ? con :
+	    reg->c.con) == -1) {
+		free(con);
+		rd_request_free(&r);
+		cu_respond(resp, 500, NULL);
+		return;
+	}
 	result = rd_update(rc->rd, id, &r, con, cu_now_ms(),
 	    (int64_t)time(NULL));
 	free(con);
@@ -557,7 +594,22 @@ lookup_obs_free(void *p)
 static int
 visible(void *arg, const struct rd_reg *reg)
 {
-	return authz_allowed_rd(arg, reg->d, reg->ep, ACL_LOOKUP);
+	const struct asker *a = arg;
+
+	/* A link-local base means nothing on another link (RFC 9176 5). */
+	if (reg->c.link != NULL && strcmp(reg->c.link, a->link) != 0)
+		return 0;
+	return authz_allowed_rd(a->p, reg->d, reg->ep, ACL_LOOKUP);
+}
+
+static void
+asker_of(const coap_session_t *ses, struct asker *a)
+{
+	int idx = coap_session_get_ifindex(ses);
+
+	a->p = listen_session_principal(ses);
+	if (idx <= 0 || if_indextoname((unsigned)idx, a->link) == NULL)
+		a->link[0] = '\0';
 }
 
 /* Renders a lookup; NULL (and the response set) when it cannot. */
@@ -591,7 +643,9 @@ observe_lookup(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		return;
 	lo->kind = kind;
 	lo->q = *q;
-	lo->asker = *listen_session_principal(ses);
+	asker_of(ses, &lo->asker);
+	lo->principal = *lo->asker.p;
+	lo->asker.p = &lo->principal;
 	lo->q.visible_arg = &lo->asker;
 	memset(q, 0, sizeof(*q));
 	lo->hash = hash_bytes(data, len);
@@ -609,6 +663,7 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 	long			 accept = cu_uint_option(req, COAP_OPTION_ACCEPT);
 	enum obs_request	 ob = obs_request_kind(req);
 	struct rd_query		 rq;
+	struct asker		 asker;
 	struct cu_query	 q;
 	const char		*err;
 	size_t			 len;
@@ -627,8 +682,9 @@ hnd_lookup(coap_resource_t *res, coap_session_t *ses,
 		    err);
 		return;
 	}
+	asker_of(ses, &asker);
 	rq.visible = visible;
-	rq.visible_arg = (void *)(uintptr_t)listen_session_principal(ses);
+	rq.visible_arg = &asker;
 	if ((data = render(rc, kind, &rq, &len, &code, &err)) == NULL) {
 		cu_respond(resp, code, err);
 		rd_query_free(&rq);

@@ -37,4 +37,12 @@ char		*rd_coap_implicit_base(const coap_session_t *ses);
 struct stats_sink;
 void		 rd_coap_stats(void *rc, struct stats_sink *s);
 
+/*
+ * Sets r->link: the interface a link-local or mesh-local base (r's, or
+ * fallback) belongs to, or NULL. -1 when out of memory.
+ */
+struct rd_request;
+int		 rd_coap_set_link(const coap_session_t *ses,
+		    struct rd_request *r, const char *fallback);
+
 #endif

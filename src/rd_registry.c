@@ -48,6 +48,7 @@ rd_content_free(struct rd_content *c)
 	rd_params_free(c->params, c->nparams);
 	lf_doc_free(&c->links);
 	free(c->owner);
+	free(c->link);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -35,6 +35,12 @@ struct rd_content {
 	size_t		 nparams;
 	struct lf_doc	 links;
 	char		*owner;		/* principal of the registrant */
+	/*
+	 * The interface whose link a link-local (or mesh-local) base
+	 * belongs to: the registration is shown to lookups from there only
+	 * (RFC 9176 section 5). NULL for a base reachable from anywhere.
+	 */
+	char		*link;
 };
 
 struct rd_reg {

@@ -1,5 +1,6 @@
 #include "ac_config.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,41 @@ base_valid(const char *s)
 	uri_split(s, &p);
 	return p.scheme.defined && p.authority.defined &&
 	    p.authority.len > 0 && !p.query.defined && !p.fragment.defined;
+}
+
+/* An IP literal with a zone ID ("[fe80::1%25eth0]"): RFC 9176 5 forbids. */
+static int
+has_zone(const char *s)
+{
+	struct uri_parts p;
+
+	uri_split(s, &p);
+	return p.authority.defined && p.authority.len > 0 &&
+	    p.authority.s[0] == '[' &&
+	    memchr(p.authority.s, '%', p.authority.len) != NULL;
+}
+
+int
+rd_base_ipv6(const char *base, struct in6_addr *out)
+{
+	struct uri_parts	 p;
+	const char		*end;
+	char			 host[INET6_ADDRSTRLEN];
+	size_t			 n;
+
+	if (base == NULL)
+		return 0;
+	uri_split(base, &p);
+	if (!p.authority.defined || p.authority.len < 3 ||
+	    p.authority.s[0] != '[' ||
+	    (end = memchr(p.authority.s, ']', p.authority.len)) == NULL)
+		return 0;
+	n = (size_t)(end - p.authority.s) - 1;
+	if (n == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, p.authority.s + 1, n);
+	host[n] = '\0';
+	return inet_pton(AF_INET6, host, out) == 1;
 }
 
 static int
@@ -159,6 +195,10 @@ parse_one(struct rd_request *req, const char *opt, size_t len,
 			*err = "base must be an absolute URI without query";
 			return -1;
 		}
+		if (has_zone(req->base)) {
+			*err = "base must not carry a zone ID (RFC 9176 5)";
+			return -1;
+		}
 		return 0;
 	}
 #undef IS
@@ -186,6 +226,7 @@ rd_request_free(struct rd_request *req)
 	free(req->ep);
 	free(req->d);
 	free(req->base);
+	free(req->link);
 	rd_params_free(req->params, req->nparams);
 	memset(req, 0, sizeof(*req));
 }

@@ -24,12 +24,16 @@ struct rd_request {
 	char		*base;
 	struct rd_param	*params;
 	size_t		 nparams;
+	char		*link;		/* set by the caller: rd_content.link */
 };
 
 /* Parses Uri-Query options; returns 0 or -1 with *err for a 4.00. */
 int	rd_request_parse(const char *const *opts, const size_t *lens,
 	    size_t n, struct rd_request *req, const char **err);
 void	rd_request_free(struct rd_request *req);
+/* Whether base's host is an IPv6 literal, then in *out. */
+struct in6_addr;
+int	rd_base_ipv6(const char *base, struct in6_addr *out);
 /* ep and d syntax (RFC 9176 section 5). */
 int	rd_name_valid(const char *s, size_t len);
 

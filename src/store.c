@@ -59,6 +59,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" value_cf INTEGER);",		/* NULL: none given */
 	/* 4: who created a topic (first come, first remembered). */
 	"ALTER TABLE ps_topic ADD COLUMN owner TEXT;",
+	/* 5: the link a link-local or mesh-local base belongs to. */
+	"ALTER TABLE rd_reg ADD COLUMN link TEXT;",
 };
 
 static int
@@ -212,8 +214,8 @@ static enum store_status
 prepare(struct store *s)
 {
 	if (sqlite3_prepare_v3(s->db, "INSERT OR REPLACE INTO rd_reg (id, "
-	    "ep, d, lt, base, con, params, links, owner, expires) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
+	    "ep, d, lt, base, con, params, links, owner, expires, link) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->rd_save, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "DELETE FROM rd_reg WHERE id = ?", -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->rd_delete, NULL) != SQLITE_OK ||
@@ -403,7 +405,8 @@ store_rd_save(struct store *s, uint64_t id, const char *ep, const char *d,
 	    text_or_null(st, 7, pb.data) != SQLITE_OK ||
 	    text_or_null(st, 8, lb.data ? lb.data : "") != SQLITE_OK ||
 	    text_or_null(st, 9, c->owner) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 10, expires) != SQLITE_OK) {
+	    sqlite3_bind_int64(st, 10, expires) != SQLITE_OK ||
+	    text_or_null(st, 11, c->link) != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 		goto done;
@@ -453,6 +456,8 @@ row_content(sqlite3_stmt *st, struct rd_content *c)
 	    (c->con = col_dup(st, 5)) == NULL) ||
 	    (sqlite3_column_type(st, 8) != SQLITE_NULL &&
 	    (c->owner = col_dup(st, 8)) == NULL) ||
+	    (sqlite3_column_type(st, 10) != SQLITE_NULL &&
+	    (c->link = col_dup(st, 10)) == NULL) ||
 	    lf_parse(links, strlen(links), &lim, &c->links, NULL) != LF_OK ||
 	    lf_parse(params, strlen(params), &lim, &pd, NULL) != LF_OK)
 		goto fail;
@@ -488,7 +493,8 @@ store_rd_load(struct store *s, int (*fn)(void *, uint64_t, const char *,
 	int		 rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT id, ep, d, lt, base, con, "
-	    "params, links, owner, expires FROM rd_reg ORDER BY id", -1, &st,
+	    "params, links, owner, expires, link FROM rd_reg ORDER BY id", -1,
+	    &st,
 	    NULL) != SQLITE_OK) {
 		log_err("store", "%s: %s", s->path, sqlite3_errmsg(s->db));
 		return -1;

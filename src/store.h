@@ -16,7 +16,7 @@ enum store_status {
 	STORE_TOO_NEW = -4	/* written by a newer corehubd */
 };
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,12 +1,14 @@
 #!/bin/sh
-# Multicast discovery on a border router's mesh interface (RFC 9176 4.1,
+# A border router's mesh interface. Multicast discovery (RFC 9176 4.1,
 # RFC 7252 8): the groups joined, and joined again when the interface is
 # re-created; an answer to GET /.well-known/core?rt=core.rd* after the
 # leisure, from the interface's routable address, cut into the
 # interface's small blocks; silence for a filter that selects nothing,
 # an unknown path, a group not joined (the wildcard socket must not see
-# it) and beyond the interface's multicast-rate. Needs root and network
-# namespaces: skipped where they cannot be made.
+# it) and beyond the interface's multicast-rate. Simple registration
+# fetched in the interface's blocks; link-local and mesh-local bases
+# shown on their link only. Needs root and network namespaces: skipped
+# where they cannot be made.
 . "${top_srcdir}/tests/integration/lib.sh"
 need_client
 command -v python3 >/dev/null 2>&1 || skip "python3 not installed"
@@ -31,6 +33,8 @@ for n in "$BR" "$N1"; do ip -n "$n" link set lo up; done
 link_up || fail "veth"
 ip link add other0 netns "$BR" type veth peer name other1 netns "$N1"
 ip -n "$BR" link set other0 up; ip -n "$N1" link set other1 up
+ip -n "$BR" addr add fd00:9::1/64 dev other0 nodad
+ip -n "$N1" addr add fd00:9::11/64 dev other1 nodad
 
 cat > "$TMP/corehub.conf" <<CONF
 database $TMP/corehub.db
@@ -41,6 +45,7 @@ interface brm0 {
 	multicast-rate 3
 	block-size 32
 	ack-timeout 3
+	mesh-prefix fd00:2::/64
 }
 CONF
 : > "$TMP/daemon.log"
@@ -162,6 +167,32 @@ ip netns exec "$N1" "$COAP_CLIENT" -B 10 -m post -t 40 -e '</x>' \
 grep -q 'registration ep=eph from port [0-9]* without base' "$TMP/daemon.log" ||
 	fail "a registration from an ephemeral port without base was not warned about"
 ok "a registration from an ephemeral port without base is warned about"
+
+# Bases that mean something on one link only (RFC 9176 5): a link-local
+# one, and one in the interface's mesh-prefix, shown to lookups that
+# arrive on that link and to no other; a zone ID refused.
+ll=$(ip -n "$N1" -6 addr show dev m0 scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)\/.*/\1/p' | head -1)
+[ -n "$ll" ] || fail "n1 has no link-local address"
+on_n1() { ip netns exec "$N1" "$COAP_CLIENT" -B 10 "$@" 2>/dev/null; }
+code=$(ip netns exec "$N1" "$COAP_CLIENT" -B 10 -v 7 -m post -t 40 -e '</t>' \
+    "coap://[fd00:2::1]/rd?ep=ll&base=coap://[$ll]" 2>&1 | grep -c 'c:2.01')
+[ "$code" -ge 1 ] || fail "link-local registration"
+on_n1 -m post -t 40 -e '</m>' 'coap://[fd00:9::1]/rd?ep=ml&base=coap://[fd00:2::11]' >/dev/null
+on_n1 'coap://[fd00:2::1]/rd-lookup/ep?ep=ll' | grep -q "base=\"coap://\[$ll\]\"" ||
+	fail "the link-local registration is not shown on its link: $(on_n1 'coap://[fd00:2::1]/rd-lookup/ep')"
+on_n1 'coap://[fd00:2::1]/rd-lookup/ep' | grep -q '%' && fail "a zone ID in a lookup"
+[ -z "$(on_n1 'coap://[fd00:9::1]/rd-lookup/ep?ep=ll')" ] ||
+	fail "the link-local registration is shown on another link"
+[ -z "$(ip netns exec "$BR" "$COAP_CLIENT" -B 10 'coap://[::1]/rd-lookup/res?ep=ll' 2>/dev/null)" ] ||
+	fail "the link-local registration is shown to loopback"
+on_n1 'coap://[fd00:2::1]/rd-lookup/res?ep=ml' | grep -q 'fd00:2::11' ||
+	fail "the mesh-local registration is not shown on the mesh"
+[ -z "$(on_n1 'coap://[fd00:9::1]/rd-lookup/res?ep=ml')" ] ||
+	fail "the mesh-local registration is shown on another link"
+out=$(ip netns exec "$N1" "$COAP_CLIENT" -B 10 -v 7 -m post -t 40 -e '</z>' \
+    'coap://[fd00:2::1]/rd?ep=zz&base=coap://[fe80::1%25m0]' 2>&1)
+echo "$out" | grep -q 'c:4.00' || fail "a base with a zone ID was accepted"
+ok "link-local and mesh-local bases shown on their link only, no zone IDs"
 
 # The interface goes away and comes back (a border router restarting).
 ip -n "$BR" link del brm0

@@ -5,6 +5,7 @@
  */
 #include "ac_config.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -398,6 +399,41 @@ START_TEST(restore_after_reopen)
 }
 END_TEST
 
+/* The link of a link-local base is kept, and restored (RFC 9176 5). */
+START_TEST(link_scope)
+{
+	struct rd_request	 req;
+	struct lf_doc		 doc;
+	struct in6_addr		 a;
+	const char		*err;
+	uint64_t		 id;
+
+	ck_assert_int_eq(parse_req("ep=ll&base=coap://[fe80::1]", &req, &err),
+	    0);
+	ck_assert_ptr_nonnull(req.link = strdup("mesh0"));
+	ck_assert_int_eq(lf_parse("</x>", 4, NULL, &doc, NULL), LF_OK);
+	ck_assert_int_eq(rd_register(&rd, &req, &doc, NULL, NULL, now_ms,
+	    now_wall, &id), RD_CREATED);
+	lf_doc_free(&doc);
+	rd_request_free(&req);
+	rd_free(&rd);
+	store_close(st);
+	ck_assert_int_eq(store_open(db, &st), STORE_OK);
+	rd_init(&rd, st, &lim);
+	ck_assert_int_eq(rd_restore(&rd, now_ms, now_wall), 0);
+	ck_assert_str_eq(rd_registry_find(&rd.reg, "ll", NULL)->c.link,
+	    "mesh0");
+	/* The base's host, and zone IDs refused. */
+	ck_assert_int_eq(rd_base_ipv6("coap://[fe80::1]:5683/x", &a), 1);
+	ck_assert(IN6_IS_ADDR_LINKLOCAL(&a));
+	ck_assert_int_eq(rd_base_ipv6("coap://10.0.0.1", &a), 0);
+	ck_assert_int_eq(rd_base_ipv6("coap://[nonsense]", &a), 0);
+	ck_assert_int_eq(parse_req("ep=z&base=coap://[fe80::1%25eth0]", &req,
+	    &err), -1);
+	ck_assert_str_eq(err, "base must not carry a zone ID (RFC 9176 5)");
+}
+END_TEST
+
 START_TEST(failed_commit_changes_nothing)
 {
 	uint64_t id;
@@ -612,6 +648,7 @@ main(void)
 	tcase_add_test(tc, group_commit);
 	tcase_add_test(tc, first_come_first_remembered);
 	tcase_add_test(tc, statistics);
+	tcase_add_test(tc, link_scope);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
