@@ -279,7 +279,7 @@ start_mesh(struct daemon *d)
 		return 0;
 	}
 	if ((d->mcast = mcast_new(loop_base(d->loop), ctx, l->port,
-	    d->conf)) == NULL ||
+	    l->anonymous, d->conf)) == NULL ||
 	    (d->ifaces = iface_watch_new(loop_base(d->loop), ifaces_changed,
 	    d)) == NULL) {
 		log_err("mcast", "cannot follow the interfaces");

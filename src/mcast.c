@@ -67,6 +67,7 @@ struct mcast {
 	struct event_base	*base;
 	coap_context_t		*ctx;
 	uint16_t		 port;
+	int			 anonymous;	/* the listener serves anon */
 	const struct config	*conf;
 	struct msock		 socks[SOCKS_MAX];
 	size_t			 nsocks;
@@ -120,10 +121,14 @@ multicast_all_off(uint16_t port)
 		    type != SOCK_DGRAM ||
 		    getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 			continue;
+		/* A dual-stack socket gets IPv4 groups by IP_MULTICAST_ALL. */
 		if (ss.ss_family == AF_INET6 &&
-		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) == port)
+		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) == port) {
 			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL,
 			    &off, sizeof(off));
+			(void)setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL,
+			    &off, sizeof(off));
+		}
 		else if (ss.ss_family == AF_INET &&
 		    ntohs(((struct sockaddr_in *)&ss)->sin_port) == port)
 			(void)setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL,
@@ -201,15 +206,12 @@ put_option(uint8_t *p, unsigned int delta, const uint8_t *v, size_t len)
  */
 static size_t
 encode_answer(uint8_t *out, const uint8_t *tok, size_t tkl, const char *doc,
-    size_t len, unsigned int block)
+    size_t len, unsigned int szx)
 {
 	uint8_t		 v[2], mid[2];
 	size_t		 n = 0;
-	unsigned int	 szx = 0;
+	unsigned int	 block = 16u << szx;
 
-	while ((16u << szx) < block && szx < 6)
-		szx++;
-	block = 16u << szx;
 	if (RAND_bytes(mid, sizeof(mid)) != 1)
 		mid[0] = mid[1] = 0;
 	out[n++] = (uint8_t)(0x50 | tkl);		/* v1, NON */
@@ -224,10 +226,15 @@ encode_answer(uint8_t *out, const uint8_t *tok, size_t tkl, const char *doc,
 		v[0] = (uint8_t)(1 << 3 | szx);
 		n += put_option(out + n, COAP_OPTION_BLOCK2 -
 		    COAP_OPTION_CONTENT_FORMAT, v, 1);
+		/* WELLKNOWN_SIZE keeps len below 65536: two bytes at most. */
 		v[0] = (uint8_t)(len >> 8);
 		v[1] = (uint8_t)len;
-		n += put_option(out + n, COAP_OPTION_SIZE2 - COAP_OPTION_BLOCK2,
-		    v, 2);
+		if (len < 256)
+			n += put_option(out + n, COAP_OPTION_SIZE2 -
+			    COAP_OPTION_BLOCK2, v + 1, 1);
+		else
+			n += put_option(out + n, COAP_OPTION_SIZE2 -
+			    COAP_OPTION_BLOCK2, v, 2);
 		len = block;
 	}
 	if (len > 0) {
@@ -247,8 +254,11 @@ is_discovery(const coap_pdu_t *req)
 	char		path[CU_PATH_MAX + 1];
 	const char	*err;
 
+	long accept = cu_uint_option(req, COAP_OPTION_ACCEPT);
+
 	if (coap_pdu_get_type(req) != COAP_MESSAGE_NON ||
 	    coap_pdu_get_code(req) != COAP_REQUEST_CODE_GET ||
+	    (accept != -1 && accept != COAP_MEDIATYPE_APPLICATION_LINK_FORMAT) ||
 	    cu_path(req, path, sizeof(path)) == -1 ||
 	    strcmp(path, "/.well-known/core") != 0 ||
 	    cu_queries(req, &q) == -1 || q.n > 1)
@@ -262,9 +272,30 @@ is_discovery(const coap_pdu_t *req)
 	return 1;
 }
 
+/*
+ * The block size exponent of an answer: the interface's block, the
+ * client's if smaller, and at most three times the request (RFC 9175 2.4:
+ * a forged source must not get much more than it sent; the rest comes by
+ * unicast, where Echo applies).
+ */
+static unsigned int
+answer_szx(const struct config_iface *f, const coap_pdu_t *req,
+    size_t reqlen)
+{
+	unsigned int	block = f->block_size ? f->block_size :
+			    f->constrained ? 64 : 1024, szx = 6;
+	coap_block_t	blk;
+
+	while (szx > 0 && ((16u << szx) > block || (16u << szx) > 3 * reqlen))
+		szx--;
+	if (coap_get_block(req, COAP_OPTION_BLOCK2, &blk) && blk.szx < szx)
+		szx = blk.szx;
+	return szx;
+}
+
 static void
 schedule(struct mcast *m, struct msock *s, const struct sockaddr_in6 *from,
-    const coap_pdu_t *req, const char *doc, size_t len,
+    const coap_pdu_t *req, size_t reqlen, const char *doc, size_t len,
     const struct config_iface *f)
 {
 	const struct iface	*ifc = iface_by_index(m->table, s->ifindex);
@@ -274,6 +305,8 @@ schedule(struct mcast *m, struct msock *s, const struct sockaddr_in6 *from,
 	struct timeval		 tv;
 	uint32_t		 r = 0, retry;
 
+	if (m->npending >= PENDING_MAX)
+		return;
 	if (tally_take(&m->rates, s->ifname, f->multicast_rate, cu_now_ms(),
 	    &retry) == -1) {
 		log_limitedf("mcast", LOG_NOTICE, "%s: multicast-rate reached; "
@@ -281,7 +314,7 @@ schedule(struct mcast *m, struct msock *s, const struct sockaddr_in6 *from,
 		stats_limit_hit();
 		return;
 	}
-	if (m->npending >= PENDING_MAX || (a = calloc(1, sizeof(*a))) == NULL)
+	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return;
 	a->m = m;
 	a->fd = s->fd;
@@ -290,7 +323,7 @@ schedule(struct mcast *m, struct msock *s, const struct sockaddr_in6 *from,
 	if (src != NULL)
 		memcpy(&a->from.ipi6_addr, src->addr, 16);
 	a->len = encode_answer(a->buf, tok.s, tok.length, doc, len,
-	    f->block_size ? f->block_size : f->constrained ? 64 : 1024);
+	    answer_szx(f, req, reqlen));
 	(void)RAND_bytes((unsigned char *)&r, sizeof(r));
 	r = f->leisure_ms ? r % (f->leisure_ms + 1) : 0;
 	tv.tv_sec = r / 1000;
@@ -301,7 +334,19 @@ schedule(struct mcast *m, struct msock *s, const struct sockaddr_in6 *from,
 	}
 	TAILQ_INSERT_TAIL(&m->pending, a, entry);
 	m->npending++;
-	evtimer_add(a->ev, &tv);
+	if (evtimer_add(a->ev, &tv) == -1)
+		answer_free(a);
+}
+
+/* A source an answer may go to: not forged as local, any or a group. */
+static int
+source_ok(const struct sockaddr_in6 *from)
+{
+	const struct in6_addr *a = &from->sin6_addr;
+
+	return from->sin6_port != 0 && !IN6_IS_ADDR_UNSPECIFIED(a) &&
+	    !IN6_IS_ADDR_LOOPBACK(a) && !IN6_IS_ADDR_MULTICAST(a) &&
+	    !IN6_IS_ADDR_V4MAPPED(a);
 }
 
 static void
@@ -313,7 +358,9 @@ handle(struct mcast *m, struct msock *s, const uint8_t *data, size_t len,
 	char				*doc;
 	size_t				 dlen = 0;
 
-	if (f == NULL || len < 4 || (data[0] >> 6) != 1)
+	/* Anonymous clients are what multicast has: not on such a listener. */
+	if (f == NULL || !m->anonymous || !source_ok(from) || len < 4 ||
+	    (data[0] >> 6) != 1)
 		return;
 	if ((req = coap_pdu_init(0, 0, 0, DGRAM_MAX)) == NULL)
 		return;
@@ -322,7 +369,7 @@ handle(struct mcast *m, struct msock *s, const uint8_t *data, size_t len,
 		doc = wellknown_document(m->ctx, req, &dlen);
 		/* Nothing selected: silence (RFC 6690 4.1, RFC 7252 8.2). */
 		if (doc != NULL && dlen > 0)
-			schedule(m, s, from, req, doc, dlen, f);
+			schedule(m, s, from, req, len, doc, dlen, f);
 		free(doc);
 	}
 	coap_delete_pdu(req);
@@ -449,6 +496,8 @@ want(struct mcast *m, const struct iface *ifc, const char *group)
 
 	if (s != NULL) {
 		s->alive = 1;
+		/* Renamed: the settings and the rate go by the new name. */
+		snprintf(s->ifname, sizeof(s->ifname), "%s", ifc->name);
 		return;
 	}
 	for (i = 0; i < m->nsocks && m->socks[i].fd != -1; i++)
@@ -517,7 +566,7 @@ mcast_reconfigure(struct mcast *m, const struct config *c,
 
 struct mcast *
 mcast_new(struct event_base *base, coap_context_t *ctx, uint16_t port,
-    const struct config *c)
+    int anonymous, const struct config *c)
 {
 	struct mcast *m;
 
@@ -526,6 +575,7 @@ mcast_new(struct event_base *base, coap_context_t *ctx, uint16_t port,
 	m->base = base;
 	m->ctx = ctx;
 	m->port = port;
+	m->anonymous = anonymous;
 	m->conf = c;
 	TAILQ_INIT(&m->pending);
 	for (size_t i = 0; i < SOCKS_MAX; i++)

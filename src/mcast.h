@@ -24,7 +24,7 @@ struct mcast;
  * /.well-known/core lists) on its port.
  */
 struct mcast	*mcast_new(struct event_base *base, coap_context_t *ctx,
-		    uint16_t port, const struct config *c);
+		    uint16_t port, int anonymous, const struct config *c);
 void		 mcast_free(struct mcast *m);
 /* New interface settings (a reload): c must outlive the next call. */
 void		 mcast_reconfigure(struct mcast *m, const struct config *c,

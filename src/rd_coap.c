@@ -41,6 +41,7 @@
 struct asker {
 	const struct principal	*p;
 	char			 link[IF_NAMESIZE];	/* "": unknown */
+	int			 admin;			/* sees every link */
 };
 
 struct lookup_obs {
@@ -315,6 +316,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	enum rd_result		 result;
 	enum lf_status		 ls;
 	char			 obj[AUTHZ_OBJECT_MAX];
+	int			 rc2;
 
 	if (!authz_gate(ses, resp))
 		return;
@@ -355,8 +357,9 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		cu_respond(resp, 400, "base is needed over TCP and TLS");
 		goto done;
 	}
-	if (rd_coap_set_link(ses, &r, con) == -1) {
-		cu_respond(resp, 500, NULL);
+	if ((rc2 = rd_coap_set_link(ses, &r, con)) < 0) {
+		cu_respond(resp, rc2 == -1 ? 500 : 400, rc2 == -1 ? NULL :
+		    "a link-local base from an unknown interface");
 		free(con);
 		goto done;
 	}
@@ -391,19 +394,37 @@ done:
 	rd_request_free(&r);
 }
 
+/*
+ * The interface a session arrived on. libcoap 4.3.1 knows it for UDP and
+ * DTLS only; over TCP a link-local peer's scope id names it. 0: unknown.
+ */
+static int
+session_ifindex(const coap_session_t *ses)
+{
+	const coap_address_t	*ra = coap_session_get_addr_remote(ses);
+	int			 idx = coap_session_get_ifindex(ses);
+
+	if (idx <= 0 && ra->addr.sa.sa_family == AF_INET6)
+		idx = (int)ra->addr.sin6.sin6_scope_id;
+	return idx > 0 ? idx : 0;
+}
+
 int
 rd_coap_set_link(const coap_session_t *ses, struct rd_request *r,
     const char *fallback)
 {
 	struct in6_addr	 a;
 	char		 name[IF_NAMESIZE];
+	int		 idx = session_ifindex(ses);
 
 	free(r->link);
 	r->link = NULL;
-	if (!rd_base_ipv6(r->base ? r->base : fallback, &a) ||
-	    ifparams_link_of(&a, coap_session_get_ifindex(ses), name) == NULL)
+	if (!rd_base_ipv6(r->base ? r->base : fallback, &a))
 		return 0;
-	return (r->link = strdup(name)) == NULL ? -1 : 0;
+	if (ifparams_link_of(&a, idx, name) != NULL)
+		return (r->link = strdup(name)) == NULL ? -1 : 0;
+	/* Link-local, but from where: it must not be shown everywhere. */
+	return IN6_IS_ADDR_LINKLOCAL(&a) ? -2 : 0;
 }
 
 /* The registration id a request path names, or 0 when it names none. */
@@ -458,6 +479,7 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 	size_t			 len;
 	char			*con;
 	enum rd_result		 result;
+	int			 lr;
 
 	if (cu_held(ses, req))
 		return;
@@ -478,12 +500,21 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		return;
 	}
 	con = rd_coap_implicit_base(ses);
-	/* The link of the base as the update leaves it. */
-	if (rd_coap_set_link(ses, &r, reg->c.base ? reg->c.base : con ? con :
-	    reg->c.con) == -1) {
+	/*
+	 * The link of the base as the update leaves it: an explicit base
+	 * kept keeps its link; a new one, or one from this request's
+	 * source, is placed again.
+	 */
+	if (r.base == NULL && reg->c.base != NULL)
+		lr = reg->c.link && (r.link = strdup(reg->c.link)) == NULL ?
+		    -1 : 0;
+	else
+		lr = rd_coap_set_link(ses, &r, con ? con : reg->c.con);
+	if (lr < 0) {
 		free(con);
 		rd_request_free(&r);
-		cu_respond(resp, 500, NULL);
+		cu_respond(resp, lr == -1 ? 500 : 400, lr == -1 ? NULL :
+		    "a link-local base from an unknown interface");
 		return;
 	}
 	result = rd_update(rc->rd, id, &r, con, cu_now_ms(),
@@ -597,7 +628,8 @@ visible(void *arg, const struct rd_reg *reg)
 	const struct asker *a = arg;
 
 	/* A link-local base means nothing on another link (RFC 9176 5). */
-	if (reg->c.link != NULL && strcmp(reg->c.link, a->link) != 0)
+	if (reg->c.link != NULL && !a->admin &&
+	    strcmp(reg->c.link, a->link) != 0)
 		return 0;
 	return authz_allowed_rd(a->p, reg->d, reg->ep, ACL_LOOKUP);
 }
@@ -605,9 +637,10 @@ visible(void *arg, const struct rd_reg *reg)
 static void
 asker_of(const coap_session_t *ses, struct asker *a)
 {
-	int idx = coap_session_get_ifindex(ses);
+	int idx = session_ifindex(ses);
 
 	a->p = listen_session_principal(ses);
+	a->admin = authz_is_admin(ses);
 	if (idx <= 0 || if_indextoname((unsigned)idx, a->link) == NULL)
 		a->link[0] = '\0';
 }

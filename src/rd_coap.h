@@ -39,7 +39,8 @@ void		 rd_coap_stats(void *rc, struct stats_sink *s);
 
 /*
  * Sets r->link: the interface a link-local or mesh-local base (r's, or
- * fallback) belongs to, or NULL. -1 when out of memory.
+ * fallback) belongs to, or NULL. -1 when out of memory, -2 for a
+ * link-local base from an interface that cannot be told (a 4.00).
  */
 struct rd_request;
 int		 rd_coap_set_link(const coap_session_t *ses,

@@ -30,8 +30,10 @@ base_valid(const char *s)
 	    strpbrk(s, " \"\\<>") != NULL)
 		return 0;
 	uri_split(s, &p);
+	/* CoAP URIs carry no userinfo (RFC 7252 6.1): it would hide a host. */
 	return p.scheme.defined && p.authority.defined &&
-	    p.authority.len > 0 && !p.query.defined && !p.fragment.defined;
+	    p.authority.len > 0 && !p.query.defined && !p.fragment.defined &&
+	    memchr(p.authority.s, '@', p.authority.len) == NULL;
 }
 
 /* An IP literal with a zone ID ("[fe80::1%25eth0]"): RFC 9176 5 forbids. */

@@ -447,7 +447,7 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 	coap_address_copy(&f->peer, peer);
 	buf_init(&f->body, rs->max_body);
 	if ((f->con = rd_coap_implicit_base(ses)) == NULL ||
-	    rd_coap_set_link(ses, &f->req, f->con) == -1 ||
+	    rd_coap_set_link(ses, &f->req, f->con) < 0 ||
 	    (f->owner = strdup(listen_session_principal(ses)->name)) == NULL ||
 	    start_get(f, coap_session_get_context(ses)) == -1 ||
 	    add_waiter(f, ses, pdu) == -1) {

@@ -431,6 +431,9 @@ START_TEST(link_scope)
 	ck_assert_int_eq(parse_req("ep=z&base=coap://[fe80::1%25eth0]", &req,
 	    &err), -1);
 	ck_assert_str_eq(err, "base must not carry a zone ID (RFC 9176 5)");
+	/* userinfo would hide the literal from both checks */
+	ck_assert_int_eq(parse_req("ep=z&base=coap://a@[fe80::1%25eth0]",
+	    &req, &err), -1);
 }
 END_TEST
 
