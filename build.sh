@@ -13,7 +13,7 @@ top=$(pwd)
 DEPS="build-essential autoconf automake pkg-config libcoap3-dev libcoap3-bin
 libevent-dev libssl-dev libcbor-dev libsqlite3-dev check libsystemd-dev uthash-dev
 openssl iproute2 mandoc systemd curl python3 debhelper dpkg-dev fakeroot
-ethtool iputils-ping procps smcroute"
+ethtool iputils-ping procps smcroute nftables"
 
 deps() {
 	missing=

@@ -200,6 +200,167 @@ struct handlers {
 
 static struct handlers	*handlers;
 
+/*
+ * Answers to confirmable requests that change something, by message:
+ * libcoap 4.3.1 hands a retransmitted request (its ACK was lost) to the
+ * handler again, and a change must be made once (RFC 7252 4.5). The
+ * retransmission gets the same answer; one answered by a separate
+ * response gets an empty ACK, the response itself being retransmitted
+ * until acknowledged.
+ */
+#define SEEN_MAX		4096
+#define EXCHANGE_LIFETIME_MS	247000
+#define SEEN_ANSWER_MAX		512	/* options and payload kept */
+
+struct seen_key {
+	const coap_session_t	*ses;
+	coap_mid_t		 mid;
+	uint8_t			 tok[8];
+	size_t			 toklen;
+};
+
+struct seen {
+	struct seen_key		 key;
+	uint64_t		 ms;
+	coap_pdu_code_t		 code;		/* 0: a separate response */
+	size_t			 len;		/* of answer */
+	uint8_t			 answer[SEEN_ANSWER_MAX];	/* opts, data */
+	int			 complete;	/* answer held it all */
+	UT_hash_handle		 hh;
+};
+
+static struct seen	*seen;
+static size_t		 nseen;
+
+static void
+seen_key(const coap_session_t *ses, const coap_pdu_t *req, struct seen_key *k)
+{
+	coap_bin_const_t tok = coap_pdu_get_token(req);
+
+	memset(k, 0, sizeof(*k));
+	k->ses = ses;
+	k->mid = coap_pdu_get_mid(req);
+	k->toklen = tok.length <= sizeof(k->tok) ? tok.length : 0;
+	memcpy(k->tok, tok.s, k->toklen);
+}
+
+static void
+seen_drop_old(uint64_t now)
+{
+	struct seen *s, *tmp;
+
+	HASH_ITER(hh, seen, s, tmp) {
+		if (now - s->ms < EXCHANGE_LIFETIME_MS && nseen < SEEN_MAX)
+			break;	/* oldest first: the rest are younger */
+		HASH_DEL(seen, s);
+		free(s);
+		nseen--;
+	}
+}
+
+/* Options as (number, length, value) records, then the payload. */
+static void
+seen_store(const coap_session_t *ses, const coap_pdu_t *req,
+    const coap_pdu_t *resp)
+{
+	coap_opt_iterator_t	 oi;
+	coap_opt_t		*opt;
+	struct seen		*s;
+	const uint8_t		*data;
+	size_t			 dlen = 0, n = 0;
+
+	seen_drop_old(cu_now_ms());
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return;
+	seen_key(ses, req, &s->key);
+	s->ms = cu_now_ms();
+	s->code = coap_pdu_get_code(resp);
+	s->complete = 1;
+	coap_option_iterator_init(resp, &oi, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&oi)) != NULL && s->complete) {
+		size_t l = coap_opt_length(opt);
+
+		if (n + 4 + l > sizeof(s->answer)) {
+			s->complete = 0;
+			break;
+		}
+		s->answer[n++] = (uint8_t)(oi.number >> 8);
+		s->answer[n++] = (uint8_t)oi.number;
+		s->answer[n++] = (uint8_t)(l >> 8);
+		s->answer[n++] = (uint8_t)l;
+		memcpy(s->answer + n, coap_opt_value(opt), l);
+		n += l;
+	}
+	s->answer[n++ % sizeof(s->answer)] = 0xff;	/* end of options */
+	if (coap_get_data(resp, &dlen, &data) && dlen > 0) {
+		if (n + dlen > sizeof(s->answer))
+			s->complete = 0;
+		else {
+			memcpy(s->answer + n, data, dlen);
+			n += dlen;
+		}
+	}
+	s->len = n;
+	HASH_ADD(hh, seen, key, sizeof(s->key), s);
+	nseen++;
+}
+
+/* The answer given before, again; 0 when it could not be kept whole. */
+static int
+seen_replay(const struct seen *s, coap_pdu_t *resp)
+{
+	size_t n = 0;
+
+	if (!s->complete)
+		return 0;
+	coap_pdu_set_code(resp, s->code);
+	while (n + 4 <= s->len && s->answer[n] != 0xff) {
+		uint16_t num = (uint16_t)(s->answer[n] << 8 | s->answer[n + 1]);
+		size_t l = (size_t)(s->answer[n + 2] << 8 | s->answer[n + 3]);
+
+		coap_add_option(resp, num, l, s->answer + n + 4);
+		n += 4 + l;
+	}
+	if (n + 1 < s->len)
+		coap_add_data(resp, s->len - n - 1, s->answer + n + 1);
+	return 1;
+}
+
+/* Whether req repeats a change already made; resp is then set. */
+static int
+seen_before(const coap_session_t *ses, const coap_pdu_t *req,
+    coap_pdu_t *resp)
+{
+	struct seen_key	 k;
+	struct seen	*s;
+
+	if (coap_pdu_get_type(req) != COAP_MESSAGE_CON)
+		return 0;
+	seen_key(ses, req, &k);
+	HASH_FIND(hh, seen, &k, sizeof(k), s);
+	if (s == NULL || cu_now_ms() - s->ms >= EXCHANGE_LIFETIME_MS)
+		return 0;
+	/* A separate response: ACK again (the handler leaves it empty). */
+	if (s->code == 0 || seen_replay(s, resp))
+		return 1;
+	cu_respond(resp, 500, "a retransmission whose answer was not kept");
+	return 1;
+}
+
+void
+cu_seen_session_closed(const coap_session_t *ses)
+{
+	struct seen *s, *tmp;
+
+	HASH_ITER(hh, seen, s, tmp) {
+		if (s->key.ses == ses) {
+			HASH_DEL(seen, s);
+			free(s);
+			nseen--;
+		}
+	}
+}
+
 static void
 trampoline(coap_resource_t *r, coap_session_t *ses, const coap_pdu_t *req,
     const coap_string_t *qs, coap_pdu_t *resp)
@@ -207,6 +368,7 @@ trampoline(coap_resource_t *r, coap_session_t *ses, const coap_pdu_t *req,
 	struct handlers		*hs;
 	unsigned int		 method = coap_pdu_get_code(req);
 	coap_pdu_code_t		 code;
+	int			 async, changes;
 
 	HASH_FIND_PTR(handlers, &r, hs);
 	if (hs == NULL || method > (unsigned int)COAP_REQUEST_IPATCH ||
@@ -216,9 +378,15 @@ trampoline(coap_resource_t *r, coap_session_t *ses, const coap_pdu_t *req,
 		return;
 	}
 	/* A triggered coap_async comes back here: one request, not two. */
-	if (coap_find_async(ses, coap_pdu_get_token(req)) == NULL)
+	async = coap_find_async(ses, coap_pdu_get_token(req)) != NULL;
+	changes = method != COAP_REQUEST_GET && method != COAP_REQUEST_FETCH;
+	if (changes && !async && seen_before(ses, req, resp))
+		return;
+	if (!async)
 		stats_request(method, hs->quiet);
 	hs->h[method](r, ses, req, qs, resp);
+	if (changes && !async && coap_pdu_get_type(req) == COAP_MESSAGE_CON)
+		seen_store(ses, req, resp);
 	/* No code: an empty ACK now, the answer later (counted then). */
 	if ((code = coap_pdu_get_code(resp)) != COAP_EMPTY_CODE)
 		stats_response(code, hs->quiet);
@@ -264,6 +432,13 @@ void
 cu_register_reset(void)
 {
 	struct handlers *hs, *tmp;
+	struct seen *s, *stmp;
+
+	HASH_ITER(hh, seen, s, stmp) {
+		HASH_DEL(seen, s);
+		free(s);
+	}
+	nseen = 0;
 
 	HASH_ITER(hh, handlers, hs, tmp) {
 		HASH_DEL(handlers, hs);

@@ -80,6 +80,8 @@ void		 cu_register_quiet(coap_resource_t *r, coap_request_t method,
 		    coap_method_handler_t h);
 /* Forgets every registration: at exit, once the contexts are freed. */
 void		 cu_register_reset(void);
+/* The session ended: its remembered answers go (see cu_register). */
+void		 cu_seen_session_closed(const coap_session_t *ses);
 
 /* Request bodies in blocks, one in progress per session. */
 struct cu_bodies;

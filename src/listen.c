@@ -8,6 +8,7 @@
 
 #include <uthash.h>
 
+#include "coaputil.h"
 #include "config.h"
 #include "echo.h"
 #include "listen.h"
@@ -269,6 +270,7 @@ event_cb(coap_session_t *ses, const coap_event_t event)
 		session_clear_principal(ses);
 		observe_session_closed(ses);
 		echo_session_closed(ses);
+		cu_seen_session_closed(ses);
 		break;
 	default:
 		break;

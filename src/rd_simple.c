@@ -335,10 +335,12 @@ answer(coap_session_t *ses, coap_async_t *a, coap_pdu_t *resp)
 {
 	struct outcome *o = coap_async_get_app_data(a);
 
-	if (o == NULL) {
-		coap_pdu_set_code(resp, COAP_RESPONSE_CODE(500));
+	/*
+	 * Not triggered yet: the registrant sent its POST again (our empty
+	 * ACK was lost). It is acknowledged again, and answered once.
+	 */
+	if (o == NULL)
 		return;
-	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(o->code));
 	if (o->diag[0] != '\0')
 		coap_add_data(resp, strlen(o->diag), (const uint8_t *)o->diag);

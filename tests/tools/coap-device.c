@@ -6,18 +6,26 @@
  * simple registration, POST /.well-known/rd?QUERY, from that same socket,
  * then prints the final response code (e.g. 2.04) and exits; a 4.01 with
  * an Echo option (RFC 9175) is answered once by sending the POST again
- * with that option.
+ * with that option. A confirmable response it does not expect (one meant
+ * for an earlier run on the same port) and a ping are reset.
  *
- * usage: coap-device [-r RDHOST:RDPORT -q QUERY] [-n] [-v] [-t SECONDS]
- *                    PORT LINKFILE
+ * usage: coap-device [-r RDHOST:RDPORT -q QUERY] [-a SECONDS] [-d] [-n]
+ *                    [-v] [-b ADDR] [-t SECONDS] PORT LINKFILE
+ *   -r  the directory: IPV4:PORT or [IPV6]:PORT (the family of -b)
+ *   -a  retransmit the confirmable POST, same message ID and token, after
+ *       SECONDS, then twice as long each time, at most 4 times, until it
+ *       is acknowledged or answered (RFC 7252 4.2; default: sent once)
+ *   -d  send every POST twice at once, a duplicate (RFC 7252 4.5)
  *   -n  answer nothing (a device that is gone)
  *   -v  print each GET's Block2 request ("block2 NUM SZX") on stderr
- *   -b  the IPv4 address to bind (default 127.0.0.1)
+ *   -b  the IPv4 or IPv6 address to bind (default 127.0.0.1); an IPv6
+ *       link-local one takes its interface as ADDR%IFACE
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <netdb.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -167,7 +175,7 @@ answer_core(uint8_t *out, const struct msg *m, const char *doc, size_t dlen)
 
 /* The POST, with the Echo value of a 4.01 when echo is not NULL. */
 static size_t
-make_post(uint8_t *out, const char *query, unsigned mid,
+make_post(uint8_t *out, const char *query, unsigned mid, const uint8_t *tok,
     const uint8_t *echo, size_t echolen)
 {
 	size_t		o = 4 + 2;
@@ -178,8 +186,8 @@ make_post(uint8_t *out, const char *query, unsigned mid,
 	out[1] = 0x02;			/* POST */
 	out[2] = (uint8_t)(mid >> 8);
 	out[3] = (uint8_t)mid;
-	out[4] = 0xc0;
-	out[5] = 0xde;
+	out[4] = tok[0];
+	out[5] = tok[1];
 	o += put_opt(out + o, &last, 11, ".well-known", 11);
 	o += put_opt(out + o, &last, 11, "rd", 2);
 	snprintf(q, sizeof(q), "%s", query);
@@ -190,24 +198,53 @@ make_post(uint8_t *out, const char *query, unsigned mid,
 	return o;
 }
 
+/* A numeric address (IPv4, or IPv6 with an optional %scope) and port. */
+static int
+get_addr(const char *host, const char *port, int family,
+    struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo	 hints, *ai;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char		*rd = NULL, *query = "";
 	int			 ch, mute = 0, secs = 60, fd, echoed = 0;
-	int			 verbose = 0;
+	int			 verbose = 0, dup = 0, tries = 0;
+	double			 ato = 0, wait_s = 0;
 	const char		*bind_addr = "127.0.0.1";
-	struct sockaddr_in	 me, rdaddr;
+	struct sockaddr_storage	 me, rdaddr;
+	socklen_t		 melen, rdlen = 0;
 	char			 doc[65536];
-	size_t			 dlen = 0;
+	uint8_t			 post[1024];
+	size_t			 dlen = 0, postlen = 0;
+	unsigned		 postmid = 0;
+	uint8_t			 tok[2];
 	FILE			*f;
-	time_t			 end;
+	struct timespec		 now;
+	double			 end, next = 0;
 
-	while ((ch = getopt(argc, argv, "b:nq:r:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:dnq:r:t:v")) != -1) {
 		if (ch == 'n')
 			mute = 1;
+		else if (ch == 'a')
+			ato = atof(optarg);
 		else if (ch == 'b')
 			bind_addr = optarg;
+		else if (ch == 'd')
+			dup = 1;
 		else if (ch == 'v')
 			verbose = 1;
 		else if (ch == 'q')
@@ -227,44 +264,70 @@ main(int argc, char **argv)
 	}
 	while (dlen > 0 && (doc[dlen - 1] == '\n' || doc[dlen - 1] == '\r'))
 		dlen--;
-	memset(&me, 0, sizeof(me));
-	me.sin_family = AF_INET;
-	me.sin_port = htons((uint16_t)atoi(argv[optind]));
-	if (inet_pton(AF_INET, bind_addr, &me.sin_addr) != 1)
+	if (get_addr(bind_addr, argv[optind], AF_UNSPEC, &me, &melen) == -1)
 		return 64;
-	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&me, sizeof(me)) == -1) {
+	if ((fd = socket(me.ss_family, SOCK_DGRAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&me, melen) == -1) {
 		perror("coap-device");
 		return 1;
 	}
 	if (rd != NULL) {
-		uint8_t		 pkt[1024];
 		const char	*colon = strrchr(rd, ':');
 		char		 host[64];
-		size_t		 n;
+		size_t		 hl;
 
-		if (colon == NULL || (size_t)(colon - rd) >= sizeof(host))
+		if (colon == NULL)
 			return 64;
-		memcpy(host, rd, (size_t)(colon - rd));
-		host[colon - rd] = '\0';
-		memset(&rdaddr, 0, sizeof(rdaddr));
-		rdaddr.sin_family = AF_INET;
-		rdaddr.sin_port = htons((uint16_t)atoi(colon + 1));
-		inet_pton(AF_INET, host, &rdaddr.sin_addr);
-		n = make_post(pkt, query, 0x1234, NULL, 0);
-		sendto(fd, pkt, n, 0, (struct sockaddr *)&rdaddr,
-		    sizeof(rdaddr));
+		hl = (size_t)(colon - rd);
+		if (rd[0] == '[' && hl >= 2 && rd[hl - 1] == ']') {
+			rd++;			/* [v6addr]:port */
+			hl -= 2;
+		}
+		if (hl >= sizeof(host))
+			return 64;
+		memcpy(host, rd, hl);
+		host[hl] = '\0';
+		if (get_addr(host, colon + 1, me.ss_family, &rdaddr,
+		    &rdlen) == -1)
+			return 64;
+		/* Fresh for each run, so that a run does not look like a
+		 * duplicate of the one before (RFC 7252 4.5) or take its late
+		 * answer for its own. */
+		srand((unsigned)time(NULL) ^ (unsigned)getpid() << 8);
+		postmid = (unsigned)rand() & 0xffff;
+		tok[0] = (uint8_t)rand();
+		tok[1] = (uint8_t)rand();
+		postlen = make_post(post, query, postmid, tok, NULL, 0);
 	}
-	end = time(NULL) + secs;
-	while (time(NULL) < end) {
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	end = (double)now.tv_sec + now.tv_nsec / 1e9 + secs;
+	for (;;) {
 		struct pollfd		 pfd = { fd, POLLIN, 0 };
 		uint8_t			 in[2048], out[2048];
-		struct sockaddr_in	 from;
+		struct sockaddr_storage	 from;
 		socklen_t		 fl = sizeof(from);
 		struct msg		 m;
+		double			 t;
 		ssize_t			 n;
+		int			 ours;
 
-		if (poll(&pfd, 1, 200) <= 0)
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		t = (double)now.tv_sec + now.tv_nsec / 1e9;
+		if (t >= end)
+			break;
+		/* The POST: first sent, or due again (-a). */
+		if (postlen > 0 && t >= next) {
+			for (int k = 0; k <= dup; k++)
+				sendto(fd, post, postlen, 0,
+				    (struct sockaddr *)&rdaddr, rdlen);
+			if (ato > 0 && tries < 4) {
+				wait_s = tries == 0 ? ato : wait_s * 2;
+				next = t + wait_s;
+				tries++;
+			} else
+				postlen = 0;
+		}
+		if (poll(&pfd, 1, 100) <= 0)
 			continue;
 		n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from,
 		    &fl);
@@ -283,8 +346,28 @@ main(int argc, char **argv)
 			continue;
 		}
 		/* A response to our POST: piggybacked, or separate (CON). */
-		if (rd != NULL && m.code >= 0x40 && m.tkl == 2 &&
-		    m.tok[0] == 0xc0 && m.tok[1] == 0xde) {
+		ours = rd != NULL && m.code >= 0x40 && m.tkl == 2 &&
+		    m.tok[0] == tok[0] && m.tok[1] == tok[1];
+
+		/*
+		 * A confirmable ping, or a response we do not expect (one for
+		 * an earlier run on this port, say): reset (RFC 7252 4.2, 4.3,
+		 * 5.3.2), or its sender retransmits it, and with NSTART 1
+		 * holds back what it has for us meanwhile.
+		 */
+		if (m.type == 0 && (m.code == 0 || (m.code >= 0x40 && !ours))) {
+			uint8_t rst[4] = { 1 << 6 | 3 << 4, 0,
+			    (uint8_t)(m.mid >> 8), (uint8_t)m.mid };
+
+			sendto(fd, rst, 4, 0, (struct sockaddr *)&from, fl);
+			continue;
+		}
+		/* An ACK is for our current POST, or for none of ours. */
+		if (rd == NULL || (m.type == 2 && m.mid != postmid))
+			continue;
+		if (m.type == 2)	/* acknowledged: no more retransmission */
+			postlen = 0;
+		if (ours) {
 			if (m.type == 0) {	/* CON: acknowledge it */
 				uint8_t ack[4] = { 1 << 6 | 2 << 4, 0,
 				    (uint8_t)(m.mid >> 8), (uint8_t)m.mid };
@@ -294,12 +377,11 @@ main(int argc, char **argv)
 			}
 			/* RFC 9175: 4.01 with Echo, once: send it back. */
 			if (m.code == 0x81 && m.echolen > 0 && !echoed) {
-				uint8_t	pkt[1024];
-				size_t	pn = make_post(pkt, query, 0x1235,
-					    m.echo, m.echolen);
-
-				sendto(fd, pkt, pn, 0,
-				    (struct sockaddr *)&rdaddr, sizeof(rdaddr));
+				postmid = (postmid + 1) & 0xffff;
+				postlen = make_post(post, query, postmid, tok,
+				    m.echo, m.echolen);
+				next = 0;
+				tries = 0;
 				echoed = 1;
 				continue;
 			}
