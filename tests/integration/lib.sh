@@ -102,8 +102,17 @@ coap_code() {
 	shift
 	# A token of its own: every coap-client starts at the same one, so a
 	# late message to a reused port would otherwise look like the answer.
-	"$COAP_CLIENT" -B 10 -v 7 -T "t$(od -An -N4 -tx4 /dev/urandom |
-	    tr -d ' ')" "$@" "$uri" 2>&1 | awk '
+	"$COAP_CLIENT" -B 10 -v 7 -T "$(coap_token)" "$@" "$uri" 2>&1 |
+	    coap_code_of
+}
+
+coap_token() {
+	echo "t$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+}
+
+# The code of the answer in a coap-client -v 7 trace on standard input.
+coap_code_of() {
+	awk '
 	function token() {
 		return match($0, /\{[0-9a-f]*\}/) ? substr($0, RSTART, RLENGTH) : ""
 	}

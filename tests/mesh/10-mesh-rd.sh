@@ -114,20 +114,8 @@ mcoap() {
 mcode() {
 	mc_n=$1 mc_s=$2 mc_u=$3
 	shift 3
-	mesh_exec "$mc_n" "$COAP_CLIENT" -B "$mc_s" -v 7 \
-	    -T "t$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')" "$@" "$mc_u" \
-	    2>&1 | awk '
-	function token() {
-		return match($0, /\{[0-9a-f]*\}/) ? substr($0, RSTART, RLENGTH) : ""
-	}
-	/ c:[A-Za-z]+ / { mine[token()] = 1; next }
-	/ c:[0-9]\.[0-9][0-9] / {
-		t = token()
-		if (t != "{}" && (t in mine) &&
-		    match($0, / c:[0-9]\.[0-9][0-9] /))
-			code = substr($0, RSTART + 3, 4)
-	}
-	END { if (code != "") print code }'
+	mesh_exec "$mc_n" "$COAP_CLIENT" -B "$mc_s" -v 7 -T "$(coap_token)" \
+	    "$@" "$mc_u" 2>&1 | coap_code_of
 }
 
 # lookup WHAT: a lookup (ep?... or res?...) from lan, one wired hop.
