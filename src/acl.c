@@ -20,7 +20,7 @@
 #define ACL_MEMBERS_MAX		1024
 #define ACL_GROUP_NAME_MAX	64
 #define ACL_OBJECT_MAX		512
-#define ACL_NACTIONS		12
+#define ACL_NACTIONS		13
 /* Pattern elements after substitution; a longer pattern matches nothing. */
 #define ACL_EXPAND_MAX		2048
 #define ACL_STATE_WORDS		((ACL_EXPAND_MAX + 1 + 63) / 64)
@@ -116,6 +116,7 @@ static const struct {
 	{ "subscribe",		ACL_SUBSCRIBE },
 	{ "delete-data",	ACL_DELETE_DATA },
 	{ "stats",		ACL_STATS },
+	{ "proxy",		ACL_PROXY },
 };
 
 /* In struct acl_quota order. */

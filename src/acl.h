@@ -25,9 +25,10 @@ enum acl_action {			/* bits */
 	ACL_PUBLISH = 1u << 8,
 	ACL_SUBSCRIBE = 1u << 9,
 	ACL_DELETE_DATA = 1u << 10,
-	ACL_STATS = 1u << 11
+	ACL_STATS = 1u << 11,
+	ACL_PROXY = 1u << 12		/* through the RD proxy */
 };
-#define ACL_ALL_ACTIONS ((1u << 12) - 1)
+#define ACL_ALL_ACTIONS ((1u << 13) - 1)
 
 struct acl_quota {		/* 0: no limit of this kind */
 	uint32_t registrations, links, topics, subscriptions, publish_rate;

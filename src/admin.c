@@ -98,31 +98,12 @@ static void
 respond_block(struct admin *a, coap_session_t *ses, const coap_block_t *blk,
     coap_pdu_t *resp, uint16_t cf, const struct doc *d)
 {
-	unsigned int	szx = obs_block_szx(ses);
-	size_t		size, off;
-
-	if (blk != NULL && blk->szx < szx)
-		szx = blk->szx;
-	size = (size_t)1 << (szx + 4);
-	off = blk != NULL ? (size_t)blk->num * size : 0;
-	if (off >= d->len && off > 0) {
-		cu_respond(resp, 402, "no such block");
-		return;
-	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	coap_add_option(resp, COAP_OPTION_ETAG, OBS_ETAG_LEN, d->etag);
 	cu_add_uint_option(resp, COAP_OPTION_CONTENT_FORMAT, cf);
 	cu_add_uint_option(resp, COAP_OPTION_MAXAGE, a->interval);
-	if (d->len > size) {
-		cu_add_uint_option(resp, COAP_OPTION_BLOCK2,
-		    (unsigned int)(off / size) << 4 |
-		    (off + size < d->len) << 3 | szx);
-		if (off == 0)
-			cu_add_uint_option(resp, COAP_OPTION_SIZE2,
-			    (unsigned int)d->len);
-	}
-	coap_add_data(resp, d->len - off < size ? d->len - off : size,
-	    (const uint8_t *)d->data + off);
+	(void)cu_block2(resp, blk, obs_block_szx(ses),
+	    (const uint8_t *)d->data, d->len);
 }
 
 static void

@@ -19,7 +19,7 @@ action_name(unsigned int action)
 	static const char *const names[] = {
 		"register", "update", "delete", "lookup", "simple-register",
 		"create", "admin", "read-config", "publish", "subscribe",
-		"delete-data", "stats"
+		"delete-data", "stats", "proxy"
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -115,6 +115,34 @@ cu_respond(coap_pdu_t *resp, unsigned int code, const char *diag)
 		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
 }
 
+int
+cu_block2(coap_pdu_t *resp, const coap_block_t *blk, unsigned int szx,
+    const uint8_t *data, size_t len)
+{
+	size_t size, off;
+
+	if (blk != NULL && blk->szx < szx)
+		szx = blk->szx;
+	size = (size_t)1 << (szx + 4);
+	off = blk != NULL ? (size_t)blk->num * size : 0;
+	if (off >= len && off > 0) {
+		cu_respond(resp, 402, "no such block");
+		return -1;
+	}
+	if (len > size) {
+		cu_add_uint_option(resp, COAP_OPTION_BLOCK2,
+		    (unsigned int)(off / size) << 4 |
+		    (off + size < len) << 3 | szx);
+		if (off == 0)
+			cu_add_uint_option(resp, COAP_OPTION_SIZE2,
+			    (unsigned int)len);
+	}
+	if (len > 0)
+		coap_add_data(resp, len - off < size ? len - off : size,
+		    data + off);
+	return 0;
+}
+
 void
 cu_add_uint_option(coap_pdu_t *pdu, coap_option_num_t num, unsigned int v)
 {
@@ -361,6 +389,25 @@ cu_seen_session_closed(const coap_session_t *ses)
 	}
 }
 
+static cu_host_fn host_hook;
+
+void
+cu_set_host_hook(cu_host_fn fn)
+{
+	host_hook = fn;
+}
+
+static int
+taken_by_host_hook(coap_resource_t *r, coap_session_t *ses,
+    const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
+{
+	coap_opt_iterator_t oi;
+
+	return host_hook != NULL &&
+	    coap_check_option(req, COAP_OPTION_URI_HOST, &oi) != NULL &&
+	    host_hook(r, ses, req, qs, resp);
+}
+
 static void
 trampoline(coap_resource_t *r, coap_session_t *ses, const coap_pdu_t *req,
     const coap_string_t *qs, coap_pdu_t *resp)
@@ -384,7 +431,8 @@ trampoline(coap_resource_t *r, coap_session_t *ses, const coap_pdu_t *req,
 		return;
 	if (!async)
 		stats_request(method, hs->quiet);
-	hs->h[method](r, ses, req, qs, resp);
+	if (!taken_by_host_hook(r, ses, req, qs, resp))
+		hs->h[method](r, ses, req, qs, resp);
 	if (changes && !async && coap_pdu_get_type(req) == COAP_MESSAGE_CON)
 		seen_store(ses, req, resp);
 	/* No code: an empty ACK now, the answer later (counted then). */

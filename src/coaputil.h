@@ -51,6 +51,16 @@ void		 cu_add_uint_option(coap_pdu_t *pdu, coap_option_num_t num,
 		    unsigned int v);
 /* The release function of coap_add_data_large_response(): free(). */
 void		 cu_free_payload(coap_session_t *ses, void *p);
+/*
+ * The block of a body (len bytes) that blk asks for (NULL: the first), at
+ * most 1 << (szx + 4) bytes, with Block2 and, on the first, Size2 (RFC
+ * 7959); a body that fits one block goes whole. Cut here rather than by
+ * libcoap, whose copy of an earlier answer could serve the later blocks
+ * of another body. The code and other options are set before. Returns 0,
+ * or -1 (4.02 set) when blk lies past the end.
+ */
+int		 cu_block2(coap_pdu_t *resp, const coap_block_t *blk,
+		    unsigned int szx, const uint8_t *data, size_t len);
 /* Location-Path options for "/a/b" followed by "/<id>" when id != 0. */
 void		 cu_add_location(coap_pdu_t *resp, const char *path,
 		    uint64_t id);
@@ -78,6 +88,15 @@ void		 cu_register(coap_resource_t *r, coap_request_t method,
  */
 void		 cu_register_quiet(coap_resource_t *r, coap_request_t method,
 		    coap_method_handler_t h);
+/*
+ * A request with a Uri-Host may be meant for another host (the RD proxy):
+ * fn is asked first, and takes it (returns 1, resp set or left empty for
+ * a later answer) or leaves it to the resource's own handler.
+ */
+typedef int	(*cu_host_fn)(coap_resource_t *r, coap_session_t *ses,
+		    const coap_pdu_t *req, const coap_string_t *qs,
+		    coap_pdu_t *resp);
+void		 cu_set_host_hook(cu_host_fn fn);
 /* Forgets every registration: at exit, once the contexts are freed. */
 void		 cu_register_reset(void);
 /* The session ended: its remembered answers go (see cu_register). */

@@ -15,6 +15,7 @@
 #include "acl.h"
 #include "config.h"
 #include "psk.h"
+#include "rd_proxy.h"
 #include "util.h"
 
 #ifndef COREHUB_DBPATH
@@ -423,6 +424,47 @@ kw_ps_rd_base(struct parser *p, int argc, char **argv)
 	free(p->c->ps_rd_base);
 	if ((p->c->ps_rd_base = strdup(v)) == NULL)
 		perr(p, "%s: out of memory", argv[0]);
+}
+
+static void
+kw_proxy_base(struct parser *p, int argc, char **argv)
+{
+	free(p->c->proxy_base);
+	p->c->proxy_base = NULL;
+	if (strcmp(argv[1], "off") == 0)
+		return;
+	if (!rd_proxy_base_valid(argv[1])) {
+		perr(p, "%s: \"%s\" is not off or scheme://name[:port] "
+		    "(coap, coaps, coap+tcp or coaps+tcp; a DNS name)",
+		    argv[0], argv[1]);
+		return;
+	}
+	if ((p->c->proxy_base = strdup(argv[1])) == NULL)
+		perr(p, "%s: out of memory", argv[0]);
+}
+
+static void
+kw_proxy_cache_size(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->proxy_cache_size, argv[1], 0, 1073741824, argv[0]);
+}
+
+static void
+kw_proxy_inflight(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->proxy_inflight, argv[1], 1, 64, argv[0]);
+}
+
+static void
+kw_proxy_max_inflight(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->proxy_max_inflight, argv[1], 1, 65536, argv[0]);
+}
+
+static void
+kw_proxy_timeout(struct parser *p, int argc, char **argv)
+{
+	set_uint(p, &p->c->proxy_timeout, argv[1], 1, 3600, argv[0]);
 }
 
 static void
@@ -1040,6 +1082,11 @@ static const struct keyword top_keywords[] = {
 	{ "max-response-size",	1, 1, kw_max_response_size },
 	{ "max-sessions",	1, 1, kw_max_sessions },
 	{ "metrics-listen",	1, 1, kw_metrics_listen },
+	{ "proxy-base",		1, 1, kw_proxy_base },
+	{ "proxy-cache-size",	1, 1, kw_proxy_cache_size },
+	{ "proxy-inflight",	1, 1, kw_proxy_inflight },
+	{ "proxy-max-inflight",	1, 1, kw_proxy_max_inflight },
+	{ "proxy-timeout",	1, 1, kw_proxy_timeout },
 	{ "ps-content-format",	1, 1, kw_ps_content_format },
 	{ "ps-data-path",	1, 1, kw_ps_data_path },
 	{ "ps-legacy-create-on-publish", 1, 1, kw_ps_legacy_create_on_publish },
@@ -1284,6 +1331,10 @@ config_defaults(struct config *c)
 	c->rd_grace = 3600;
 	c->rd_max_observers = 1024;
 	c->stats_interval = 10;
+	c->proxy_timeout = 60;
+	c->proxy_inflight = 4;
+	c->proxy_max_inflight = 256;
+	c->proxy_cache_size = 1048576;
 	c->ps_content_format = 606;
 	c->ps_max_topics = 10000;
 	c->ps_max_subscribers = 1000;
@@ -1481,6 +1532,7 @@ config_free(struct config *c)
 	free(c->ps_data_path);
 	free(c->ps_legacy_path);
 	free(c->ps_rd_base);
+	free(c->proxy_base);
 	free(c->stats_path);
 	free(c->reload_path);
 	free(c->metrics_listen);
@@ -1638,6 +1690,11 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "ps-legacy-create-on-publish %s\n",
 	    c->ps_legacy_create_on_publish ? "yes" : "no");
 	print_kv(out, "", "ps-rd-base", c->ps_rd_base);
+	print_kv(out, "", "proxy-base", c->proxy_base ? c->proxy_base : "off");
+	fprintf(out, "proxy-timeout %u\n", c->proxy_timeout);
+	fprintf(out, "proxy-inflight %u\n", c->proxy_inflight);
+	fprintf(out, "proxy-max-inflight %u\n", c->proxy_max_inflight);
+	fprintf(out, "proxy-cache-size %u\n", c->proxy_cache_size);
 	fprintf(out, "stats-path %s\n", c->stats_path ? c->stats_path : "off");
 	fprintf(out, "reload-path %s\n", c->reload_path ? c->reload_path :
 	    "off");

@@ -110,6 +110,11 @@ struct config {
 	unsigned int		 rd_grace;		/* seconds */
 	unsigned int		 rd_max_observers;
 	int			 rd_ep_from_credential;
+	char			*proxy_base;		/* NULL: no RD proxy */
+	unsigned int		 proxy_timeout;		/* seconds */
+	unsigned int		 proxy_inflight;	/* per device */
+	unsigned int		 proxy_max_inflight;	/* all devices */
+	unsigned int		 proxy_cache_size;	/* bytes, 0: off */
 	char			*acl_file;		/* NULL: no ACL */
 	struct acl		*acl;			/* loaded from it */
 	/* Publish/subscribe broker */

@@ -65,7 +65,19 @@ ifparams_apply(coap_session_t *ses, int ifindex)
 void
 ifparams_session_new(coap_session_t *ses)
 {
-	ifparams_apply(ses, coap_session_get_ifindex(ses));
+	int ifindex = coap_session_get_ifindex(ses), szx;
+
+	ifparams_apply(ses, ifindex);
+	/*
+	 * What corehub sends a client on a mesh interface (lookups, its
+	 * /.well-known/core) goes in the interface's blocks even when the
+	 * client asks for none: libcoap and corehub size blocks by the MTU,
+	 * which leaves room for the header and options. Not for DTLS, whose
+	 * handshake would be cut into records that small.
+	 */
+	if (coap_session_get_proto(ses) == COAP_PROTO_UDP &&
+	    (szx = ifparams_block_szx(ifindex)) >= 0)
+		coap_session_set_mtu(ses, (16u << szx) + 68);
 }
 
 static int

@@ -294,6 +294,30 @@ listen_add_nack_hook(listen_nack_hook fn)
 	return -1;
 }
 
+static listen_response_hook	response_hooks[NACK_HOOKS_MAX];
+
+int
+listen_add_response_hook(listen_response_hook fn)
+{
+	for (size_t i = 0; i < NACK_HOOKS_MAX; i++) {
+		if (response_hooks[i] == NULL || response_hooks[i] == fn) {
+			response_hooks[i] = fn;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static coap_response_t
+response_cb(coap_session_t *ses, const coap_pdu_t *sent,
+    const coap_pdu_t *rcvd, const coap_mid_t mid)
+{
+	for (size_t i = 0; i < NACK_HOOKS_MAX && response_hooks[i]; i++)
+		if (response_hooks[i](ses, rcvd))
+			break;
+	return COAP_RESPONSE_OK;
+}
+
 /* A message of ours was reset or never acknowledged. */
 static void
 nack_cb(coap_session_t *ses, const coap_pdu_t *sent,
@@ -301,7 +325,7 @@ nack_cb(coap_session_t *ses, const coap_pdu_t *sent,
 {
 	observe_nack(ses, sent);
 	for (size_t i = 0; i < NACK_HOOKS_MAX && nack_hooks[i]; i++)
-		nack_hooks[i](ses, sent);
+		nack_hooks[i](ses, sent, reason);
 }
 
 static int
@@ -440,6 +464,7 @@ listener_setup(struct listener *l, struct config_listener *cl,
 	coap_context_set_block_mode(l->ctx, COAP_BLOCK_USE_LIBCOAP);
 	coap_register_event_handler(l->ctx, event_cb);
 	coap_register_nack_handler(l->ctx, nack_cb);
+	coap_register_response_handler(l->ctx, response_cb);
 	apply_limits(l->ctx, c);
 	if (l->psk != NULL && setup_psk(l) == -1) {
 		log_err("listen", "%s: cannot set up PSK", cl->uri);

@@ -32,8 +32,16 @@ coap_context_t		*listen_context(struct listen_set *s, const char *uri);
 /* Called with every new server session, before its first request. */
 void			 listen_set_session_hook(void (*fn)(coap_session_t *));
 /* Told when a message we sent was reset or never acknowledged. */
-typedef void (*listen_nack_hook)(coap_session_t *ses, const coap_pdu_t *sent);
+typedef void (*listen_nack_hook)(coap_session_t *ses, const coap_pdu_t *sent,
+    coap_nack_reason_t reason);
 int			 listen_add_nack_hook(listen_nack_hook fn);
+/*
+ * Told of every response to a request of ours, until one hook says it
+ * was its own (returns 1): libcoap has one response handler a context.
+ */
+typedef int (*listen_response_hook)(coap_session_t *ses,
+    const coap_pdu_t *rcvd);
+int			 listen_add_response_hook(listen_response_hook fn);
 /* Whether RFC 9175 amplification limits apply (plain UDP, echo yes). */
 int			 listen_session_needs_echo(const coap_session_t *ses);
 /* Whether the session's listener serves clients without credentials. */

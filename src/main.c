@@ -36,6 +36,7 @@
 #include "ps_rd.h"
 #include "rd.h"
 #include "rd_coap.h"
+#include "rd_proxy_coap.h"
 #include "rd_simple.h"
 #include "stats.h"
 #include "store.h"
@@ -149,6 +150,11 @@ apply_config(struct daemon *d, struct config *c)
 	authz_set(c->acl);
 	c->acl = NULL;
 	rd_coap_reconfigure(d->rd_coap, c);
+	rd_proxy_coap_reconfigure(c);
+	if (strcmp(c->proxy_base ? c->proxy_base : "", d->conf->proxy_base ?
+	    d->conf->proxy_base : "") != 0)
+		log_warnx("config", "proxy-base changes take effect at the "
+		    "next restart");
 	ps_coap_reconfigure(d->ps_coap, c);
 	ps_legacy_reconfigure(d->ps_legacy, c);
 	if (strcmp(c->ps_path, d->conf->ps_path) != 0 ||
@@ -296,7 +302,8 @@ start_admin(struct daemon *d)
 	if (stats_add_source(rd_stats, &d->rd) == -1 ||
 	    stats_add_source(rd_coap_stats, d->rd_coap) == -1 ||
 	    stats_add_source(ps_stats, &d->ps) == -1 ||
-	    stats_add_source(ps_coap_stats, d->ps_coap) == -1)
+	    stats_add_source(ps_coap_stats, d->ps_coap) == -1 ||
+	    stats_add_source(rd_proxy_coap_stats, NULL) == -1)
 		return -1;
 	if ((d->admin = admin_new(d->conf, loop_base(d->loop),
 	    reload_request, d)) == NULL) {
@@ -381,7 +388,8 @@ start_rd(struct daemon *d)
 	d->rd_ready = 1;
 	if (rd_set_batch(&d->rd, d->batch) == -1)
 		return -1;
-	if (rd_restore(&d->rd, cu_now_ms(), (int64_t)time(NULL)) == -1)
+	if (rd_registry_set_proxy_base(&d->rd.reg, d->conf->proxy_base) ==
+	    -1 || rd_restore(&d->rd, cu_now_ms(), (int64_t)time(NULL)) == -1)
 		return -1;
 	if ((d->rd_coap = rd_coap_new(&d->rd, d->conf,
 	    loop_base(d->loop))) == NULL) {
@@ -391,6 +399,10 @@ start_rd(struct daemon *d)
 	if ((d->rd_simple = rd_simple_new(&d->rd, loop_base(d->loop),
 	    d->conf->max_payload, rd_changed, d->rd_coap)) == NULL) {
 		log_err("rd", "out of memory");
+		return -1;
+	}
+	if (rd_proxy_coap_init(&d->rd, loop_base(d->loop), d->conf) == -1) {
+		log_err("rd", "cannot set up the RD proxy");
 		return -1;
 	}
 	if (rd_coap_route(d->rd_coap, d->dispatch) == -1)
@@ -506,6 +518,7 @@ teardown(struct daemon *d)
 	ps_rd_free(d->ps_rd);
 	ps_legacy_free(d->ps_legacy);
 	ps_coap_free(d->ps_coap);
+	rd_proxy_coap_free();
 	rd_simple_free(d->rd_simple);
 	rd_coap_free(d->rd_coap);
 	loop_idle_free(d->commit);

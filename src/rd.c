@@ -24,6 +24,7 @@ void
 rd_free(struct rd *rd)
 {
 	rd_registry_clear(&rd->reg);
+	(void)rd_registry_set_proxy_base(&rd->reg, NULL);
 }
 
 static void

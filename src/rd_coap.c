@@ -31,6 +31,8 @@
 #include "rd_coap.h"
 #include "stats.h"
 #include "rd_lookup.h"
+#include "rd_proxy.h"
+#include "rd_proxy_coap.h"
 #include "rd_request.h"
 
 #define CF_LINK_FORMAT	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
@@ -352,6 +354,11 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	    r.ep), ACL_REGISTER) || !within_quota(rc, ses, resp, &r, links_in(
 	    body, len)))
 		goto done;
+	if ((err = rd_proxy_refusal(r.params, r.nparams, r.ep, r.d,
+	    rc->rd->reg.proxy_base)) != NULL) {
+		cu_respond(resp, 400, err);
+		goto done;
+	}
 	con = rd_coap_implicit_base(ses);
 	if (r.base == NULL && con == NULL) {
 		cu_respond(resp, 400, "base is needed over TCP and TLS");
@@ -382,6 +389,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		log_change(result == RD_CREATED ? "registered" :
 		    "registered again", ses, &r, id);
 		warn_ephemeral(ses, &r);
+		rd_proxy_coap_bind(rd_registry_find_id(&rc->rd->reg, id), ses);
 		rd_coap_schedule(rc);
 		cu_answer(rc->rd->batch, ses, req, resp, 201, id, answer, rc);
 	} else if (result == RD_EFORBIDDEN)
@@ -499,6 +507,12 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 		    err);
 		return;
 	}
+	if ((err = rd_proxy_refusal(r.params, r.nparams, reg->ep, reg->d,
+	    rc->rd->reg.proxy_base)) != NULL) {
+		rd_request_free(&r);
+		cu_respond(resp, 400, err);
+		return;
+	}
 	con = rd_coap_implicit_base(ses);
 	/*
 	 * The link of the base as the update leaves it: an explicit base
@@ -523,6 +537,7 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 	if (result == RD_OK) {
 		log_debug("rd", "location %" PRIu64 " updated by %s", id,
 		    listen_session_principal(ses)->name);
+		rd_proxy_coap_bind(reg, ses);
 		rd_coap_schedule(rc);
 		cu_answer(rc->rd->batch, ses, req, resp, 204, id, answer, rc);
 	} else
@@ -627,8 +642,11 @@ visible(void *arg, const struct rd_reg *reg)
 {
 	const struct asker *a = arg;
 
-	/* A link-local base means nothing on another link (RFC 9176 5). */
-	if (reg->c.link != NULL && !a->admin &&
+	/*
+	 * A link-local base means nothing on another link (RFC 9176 5); a
+	 * proxied registration is reached through corehub, from anywhere.
+	 */
+	if (reg->c.link != NULL && reg->proxy == NULL && !a->admin &&
 	    strcmp(reg->c.link, a->link) != 0)
 		return 0;
 	return authz_allowed_rd(a->p, reg->d, reg->ep, ACL_LOOKUP);

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "rd_registry.h"
 #include "tally.h"
+#include "rd_proxy.h"
 #include "uri.h"
 
 void
@@ -26,6 +27,12 @@ rd_attr_is_reltype(const char *name)
 
 const char *
 rd_reg_base(const struct rd_reg *reg)
+{
+	return reg->proxy ? reg->proxy : rd_reg_device_base(reg);
+}
+
+const char *
+rd_reg_device_base(const struct rd_reg *reg)
 {
 	return reg->c.base ? reg->c.base : reg->c.con;
 }
@@ -147,6 +154,15 @@ unindex(struct rd_registry *r, struct rd_reg *reg)
 static int
 reindex(struct rd_registry *r, struct rd_reg *reg)
 {
+	/* The proxy URI is the base the index resolves links against. */
+	free(reg->proxy);
+	reg->proxy = NULL;
+	if (r->proxy_base != NULL && rd_proxy_wanted(reg->c.params,
+	    reg->c.nparams) == 1 && rd_proxy_refusal(reg->c.params,
+	    reg->c.nparams, reg->ep, reg->d, r->proxy_base) == NULL &&
+	    (reg->proxy = rd_proxy_uri(r->proxy_base, reg->ep, reg->d)) ==
+	    NULL)
+		return -1;
 	if (each_key(r, reg, key_add) == -1) {
 		unindex(r, reg);
 		return -1;
@@ -277,6 +293,7 @@ reg_free(struct rd_reg *reg)
 	free(reg->ep);
 	free(reg->d);
 	free(reg->key);
+	free(reg->proxy);
 	free(reg);
 }
 
@@ -513,7 +530,8 @@ rd_registry_posting(const struct rd_registry *r, const char *name,
 void
 rd_registry_clear(struct rd_registry *r)
 {
-	struct rd_reg *reg, *next;
+	struct rd_reg	*reg, *next;
+	char		*proxy_base;
 
 	rd_index_clear(&r->index);
 	HASH_CLEAR(hh_key, r->by_key);
@@ -524,5 +542,26 @@ rd_registry_clear(struct rd_registry *r)
 	}
 	free(r->heap);
 	tally_clear(&r->owners);
+	proxy_base = r->proxy_base;
 	rd_registry_init(r, r->grace_ms);
+	r->proxy_base = proxy_base;
+}
+
+int
+rd_registry_set_proxy_base(struct rd_registry *r, const char *base)
+{
+	char		*copy = NULL;
+	struct rd_reg	*reg;
+	int		 rv = 0;
+
+	if (base != NULL && (copy = strdup(base)) == NULL)
+		return -1;
+	free(r->proxy_base);
+	r->proxy_base = copy;
+	for (reg = r->head; reg; reg = reg->next) {
+		unindex(r, reg);
+		if (reindex(r, reg) == -1)
+			rv = -1;
+	}
+	return rv;
 }

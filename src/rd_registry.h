@@ -53,6 +53,7 @@ struct rd_reg {
 	int		 expired;	/* lifetime over, kept for a refresh */
 	size_t		 heap_idx;
 	char		*key;		/* "d\nep": the (ep, d) table key */
+	char		*proxy;		/* its proxy URI when proxied */
 	struct rd_reg	*prev, *next;	/* ascending id */
 	UT_hash_handle	 hh_key, hh_id;
 };
@@ -68,6 +69,7 @@ struct rd_registry {
 	size_t			 heap_len, heap_cap;
 	uint64_t		 grace_ms;	/* expired but refreshable */
 	struct tally		 owners;	/* registrations by owner */
+	char			*proxy_base;	/* NULL: nothing is proxied */
 };
 
 void		 rd_registry_init(struct rd_registry *r, uint64_t grace_ms);
@@ -75,8 +77,20 @@ void		 rd_registry_clear(struct rd_registry *r);
 struct rd_reg	*rd_registry_find(const struct rd_registry *r, const char *ep,
 		    const char *d);
 struct rd_reg	*rd_registry_find_id(const struct rd_registry *r, uint64_t id);
-/* The effective base: explicit, else the request's source. */
+/*
+ * The base lookups show: the proxy URI of a proxied registration, else
+ * the explicit base, else the request's source.
+ */
 const char	*rd_reg_base(const struct rd_reg *reg);
+/* Where the device itself is: explicit base, else the request's source. */
+const char	*rd_reg_device_base(const struct rd_reg *reg);
+/*
+ * Sets the proxy-base (rd_proxy.h) that proxied registrations get their
+ * proxy URI under, and re-resolves them all. NULL: no proxying. -1 when
+ * out of memory.
+ */
+int		 rd_registry_set_proxy_base(struct rd_registry *r,
+		    const char *base);
 
 /*
  * Inserts a new registration (id 0: the next free id) holding content c,

@@ -19,6 +19,8 @@
 #include "ps_rd.h"
 #include "rd.h"
 #include "rd_coap.h"
+#include "rd_proxy.h"
+#include "rd_proxy_coap.h"
 #include "rd_request.h"
 #include "ifparams.h"
 #include "rd_simple.h"
@@ -212,6 +214,9 @@ complete(struct fetch *f)
 	if (res == RD_OK || res == RD_CREATED) {
 		log_info("rd", "simple registration ep=%s from %s", f->req.ep,
 		    f->con);
+		/* The POST came from the device's own port: forward there. */
+		rd_proxy_coap_bind(rd_registry_find_id(&f->rs->rd->reg, id),
+		    f->w[0].ses);
 		if (f->rs->changed != NULL)
 			f->rs->changed(f->rs->changed_arg);
 		answer_durable(f);
@@ -219,9 +224,8 @@ complete(struct fetch *f)
 		finish(f, rd_result_code(res), rd_result_text(res));
 }
 
-static coap_response_t
-on_response(coap_session_t *ses, const coap_pdu_t *sent,
-    const coap_pdu_t *rcvd, const coap_mid_t mid)
+static int
+on_response(coap_session_t *ses, const coap_pdu_t *rcvd)
 {
 	struct fetch		*f;
 	coap_pdu_code_t		 code = coap_pdu_get_code(rcvd);
@@ -229,14 +233,15 @@ on_response(coap_session_t *ses, const coap_pdu_t *sent,
 	size_t			 len, offset, total;
 	char			 diag[64];
 
-	if (the_rs == NULL || (f = find_by_client(the_rs, ses)) == NULL ||
-	    f->done)
-		return COAP_RESPONSE_OK;
+	if (the_rs == NULL || (f = find_by_client(the_rs, ses)) == NULL)
+		return 0;
+	if (f->done)
+		return 1;
 	if (COAP_RESPONSE_CLASS(code) != 2) {
 		snprintf(diag, sizeof(diag), "the device answered %d.%02d",
 		    COAP_RESPONSE_CLASS(code), code & 0x1f);
 		finish(f, 502, diag);
-		return COAP_RESPONSE_OK;
+		return 1;
 	}
 	if (!coap_get_data_large(rcvd, &len, &data, &offset, &total)) {
 		len = offset = total = 0;
@@ -247,15 +252,15 @@ on_response(coap_session_t *ses, const coap_pdu_t *sent,
 	    buf_add(&f->body, data, len) == -1) {
 		finish(f, 502, "the device's /.well-known/core is too large "
 		    "or out of order");
-		return COAP_RESPONSE_OK;
+		return 1;
 	}
 	if (offset + len >= total)
 		complete(f);
-	return COAP_RESPONSE_OK;
+	return 1;
 }
 
 static void
-on_nack(coap_session_t *ses, const coap_pdu_t *sent)
+on_nack(coap_session_t *ses, const coap_pdu_t *sent, coap_nack_reason_t why)
 {
 	struct fetch *f;
 
@@ -404,6 +409,7 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 	const coap_address_t	*peer = coap_session_get_addr_remote(ses);
 	struct rd_request	 req;
 	struct fetch		*f;
+	const char		*why;
 	char			 obj[AUTHZ_OBJECT_MAX];
 
 	if (!authz_gate(ses, resp))
@@ -417,6 +423,12 @@ hnd_simple(coap_resource_t *res, coap_session_t *ses, const coap_pdu_t *pdu,
 		return;
 	if (check_post(ses, pdu, resp, &req) == -1)
 		return;
+	if ((why = rd_proxy_refusal(req.params, req.nparams, req.ep, req.d,
+	    rs->rd->reg.proxy_base)) != NULL) {
+		rd_request_free(&req);
+		refuse(resp, 400, why);
+		return;
+	}
 	if (req.d != NULL && strcmp(req.d, PS_RD_SECTOR) == 0) {
 		rd_request_free(&req);
 		authz_refuse(ses, resp, "the sector " PS_RD_SECTOR " is the "
@@ -474,7 +486,6 @@ rd_simple_attach(coap_context_t *ctx, void *arg)
 	coap_resource_set_userdata(r, rs);
 	cu_register(r, COAP_REQUEST_POST, hnd_simple);
 	coap_add_resource(ctx, r);
-	coap_register_response_handler(ctx, on_response);
 }
 
 struct rd_simple *
@@ -493,6 +504,7 @@ rd_simple_new(struct rd *rd, struct event_base *base, size_t max_body,
 	TAILQ_INIT(&rs->fetches);
 	the_rs = rs;
 	listen_add_nack_hook(on_nack);
+	listen_add_response_hook(on_response);
 	return rs;
 }
 

@@ -13,7 +13,7 @@
 #      smcroute in n1 (skipped without smcroute);
 #   d. simple registration from n1 and n2 (coap-device), looked up from
 #      lan with the devices' ULA base;
-#   e. full registration from n2 (coap-client), looked up from lan;
+#   e. full registration from n1 and n2 (coap-client), looked up from lan;
 #   f. a duplicated POST is one registration: a simple registration whose
 #      POSTs are all sent twice, done twice (f1); a full registration
 #      whose CON POST is retransmitted 2 s later as if its ACK was lost
@@ -24,7 +24,12 @@
 #   h. no IPv6 fragment leaves on br-mesh0 while n2 reads a large lookup
 #      (nftables counters; skipped without nft), and the result is
 #      complete;
-#   i. a registration over DTLS (PSK) from n2.
+#   i. a registration over DTLS (PSK) from n2;
+#   j. the RD proxy: n2 registers with proxy=yes (simple registration)
+#      and lan, whose forwarding into the mesh br then drops (nftables;
+#      without nft lan could route there, and the case still runs), reads
+#      n2's /sensors/temp through corehub with the Uri-Host of n2's proxy
+#      name.
 #
 # Each case has its own deadline, a bounded wait with retries inside it:
 # $DL seconds, 20 for clean and good, 60 for typical, 120 for harsh
@@ -148,6 +153,7 @@ interface br-mesh0 {
 interface br-lan0 {
 	leisure 0.5
 }
+proxy-base coap://proxy.mesh.test
 CONF
 : >"$TMP/daemon.log"
 mesh_exec br "$COREHUBD" -f "$TMP/corehub.conf" >>"$TMP/daemon.log" 2>&1 &
@@ -238,61 +244,10 @@ else
 fi
 
 ### b. Multicast discovery from n1, one radio hop.
-# probe.py IFACE GROUP PATH?QUERY COUNT SECONDS HOPS [first]: COUNT NON
-# GETs (one token each) out of IFACE to GROUP with that hop limit; listens
-# SECONDS (or until the first answer with "first"); prints "answers N
-# SOURCE...", then "others N" (any other datagram: error, reset, empty
-# ACK), then the first payload.
-cat >"$TMP/probe.py" <<'PY'
-import os, socket, sys, time
-ifname, group, pq = sys.argv[1], sys.argv[2], sys.argv[3]
-count, secs, hops = int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
-first_only = sys.argv[7:] == ['first']
-path, _, query = pq.partition('?')
-def opt(delta, val):
-    assert delta < 13
-    ext = b''
-    if len(val) >= 13:
-        ext, ln = bytes([len(val) - 13]), 13
-    else:
-        ln = len(val)
-    return bytes([delta << 4 | ln]) + ext + val
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-idx = socket.if_nametoindex(ifname)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, hops)
-for t in range(count):
-    msg = bytes([0x51, 0x01]) + os.urandom(2) + bytes([t + 1])
-    last = 0
-    for seg in path.strip('/').split('/'):
-        msg += opt(11 - last, seg.encode()); last = 11
-    if query:
-        msg += opt(15 - last, query.encode())
-    s.sendto(msg, (group, 5683, 0, idx))
-    time.sleep(0.05)
-s.settimeout(0.2)
-end, got, other, srcs, first = time.time() + secs, 0, 0, set(), b''
-while time.time() < end and not (first_only and got):
-    try:
-        d, a = s.recvfrom(2048)
-    except socket.timeout:
-        continue
-    if len(d) >= 4 and d[1] == 0x45:
-        got += 1; srcs.add(a[0])
-        if not first and b'\xff' in d:
-            first = d[d.index(b'\xff') + 1:]
-    else:
-        other += 1
-        print("datagram code", hex(d[1]) if len(d) > 1 else "?",
-              "type", d[0] >> 4 & 3 if d else "?", "from", a[0], file=sys.stderr)
-print("answers", got, *sorted(srcs))
-print("others", other)
-print(first.decode(errors='replace'))
-PY
 probe() {
 	pr_n=$1
 	shift
-	mesh_exec "$pr_n" python3 "$TMP/probe.py" "$@"
+	mesh_exec "$pr_n" python3 "$MESH_SRCDIR/probe.py" "$@"
 }
 
 # discovered NODE IFACE GROUP HOPS: two probes, answered by br with the
@@ -367,18 +322,24 @@ case_d() {
 }
 run_case d
 
-### e. Full registration from n2 with coap-client.
-full_n2() {
-	code=$(mcode n2 "$DL" "coap://[$MESH_BR_ADDR]/rd?ep=full-n2&base=coap://[$MESH_N2_ADDR]" \
+### e. Full registration from n1 and n2 with coap-client.
+# full NODE ADDR: 2.01 for ep=full-NODE with base ADDR.
+full() {
+	code=$(mcode "$1" "$DL" "coap://[$MESH_BR_ADDR]/rd?ep=full-$1&base=coap://[$2]" \
 	    -m post -t 40 -e '</s>;rt=x')
 	[ "$code" = 2.01 ]
 }
 case_e() {
-	until_ok "$DL" full_n2 ||
-		fail "e: full registration from n2 answered '$code'"
-	has_links 'res?ep=full-n2' "<coap://[$MESH_N2_ADDR]/s>;rt=x" ||
-		fail "e: lookup of full-n2 from lan: $(lookup 'res?ep=full-n2')"
-	ok "e: full registration from n2: 2.01, looked up from lan"
+	for d in "n1 $MESH_N1_ADDR" "n2 $MESH_N2_ADDR"; do
+		# shellcheck disable=SC2086 # "NODE ADDR", split on purpose
+		set -- $d
+		t=$(now)
+		until_ok "$DL" full "$1" "$2" ||
+			fail "e: full registration from $1 answered '$code'"
+		has_links "res?ep=full-$1" "<coap://[$2]/s>;rt=x" ||
+			fail "e: lookup of full-$1 from lan: $(lookup "res?ep=full-$1")"
+		ok "e: full registration from $1: 2.01 ($(($(now) - t)) s), looked up from lan"
+	done
 }
 run_case e
 
@@ -607,6 +568,64 @@ case_i() {
 	ok "i: registration over DTLS (PSK identity mesh-n2) from n2: 2.01"
 }
 run_case i
+
+### j. A LAN client reads a mesh device's resource through the RD proxy.
+# proxied_device: n2's coap-device registered with proxy=yes (simple
+# registration) and serving /sensors/temp in the background; it is
+# started again while the registration fails, until the deadline.
+J_PID=
+proxied_device() {
+	[ -n "$J_PID" ] && kill "$J_PID" 2>/dev/null && wait "$J_PID" 2>/dev/null
+	: >"$TMP/j.code"
+	mesh_exec n2 "$COAP_DEVICE" -a 3 -k -t $((6 * DL)) -b "$MESH_N2_ADDR" \
+	    -r "[$MESH_BR_ADDR]:5683" -q "ep=prox-n2&proxy=yes" \
+	    -s sensors/temp=21.5 5683 "$TMP/dev.lf" >"$TMP/j.code" \
+	    2>>"$TMP/device.err" &
+	J_PID=$!
+	i=0
+	while [ ! -s "$TMP/j.code" ] && kill -0 "$J_PID" 2>/dev/null &&
+	    [ $i -lt $((10 * DL)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	code=$(cat "$TMP/j.code")
+	[ "$code" = 2.04 ]
+}
+through_proxy() {
+	val=$(mcoap lan "$DL" "coap://[$MESH_BR_LAN_ADDR]/sensors/temp" \
+	    -O 3,prox-n2.proxy.mesh.test)
+	[ "$val" = 21.5 ]
+}
+case_j() {
+	until_ok "$DL" proxied_device ||
+		fail "j: simple registration with proxy=yes from n2 answered '$code'"
+	has_links 'res?ep=prox-n2' \
+	    '<coap://prox-n2.proxy.mesh.test/sensors/temp>;rt="temperature-c"' ||
+		fail "j: lookup of prox-n2 from lan: $(lookup 'res?ep=prox-n2')"
+	ok "j: n2 registered with proxy=yes, looked up under coap://prox-n2.proxy.mesh.test"
+	fw=
+	if command -v nft >/dev/null 2>&1 && mesh_exec br nft -f - <<'NFT'
+table inet corehub_fw {
+	chain fwd {
+		type filter hook forward priority 0;
+		iifname "br-lan0" oifname "br-mesh0" counter drop
+	}
+}
+NFT
+	then
+		fw=1
+		[ -z "$(mcoap lan 3 "coap://[$MESH_N2_ADDR]/sensors/temp")" ] ||
+			fail "j: lan still reaches n2 directly"
+	fi
+	t=$(now)
+	until_ok "$DL" through_proxy ||
+		fail "j: GET /sensors/temp from lan through the proxy: '$val' ($(tail -n 3 "$TMP/client.err"))"
+	ok "j: lan read n2's /sensors/temp through corehub: $val ($(($(now) - t)) s${fw:+, lan's own route to the mesh dropped})"
+	[ -n "$fw" ] && mesh_exec br nft delete table inet corehub_fw
+	kill "$J_PID" 2>/dev/null
+	exit 0
+}
+run_case j
 
 ### g, second part.
 if [ -n "$G_PID" ]; then

@@ -2,24 +2,37 @@
  * coap-device: a minimal constrained device for the tests, on one UDP
  * socket, hand-encoding CoAP so that it shares nothing with the daemon.
  * It serves GET /.well-known/core (Block2 when asked or when the document
- * exceeds 64 bytes a block is requested), and with -r it first sends a
- * simple registration, POST /.well-known/rd?QUERY, from that same socket,
- * then prints the final response code (e.g. 2.04) and exits; a 4.01 with
- * an Echo option (RFC 9175) is answered once by sending the POST again
- * with that option. A confirmable response it does not expect (one meant
- * for an earlier run on the same port) and a ping are reset.
+ * exceeds 64 bytes a block is requested), GET on the paths given with -s
+ * (text/plain, in blocks the same way), and answers any other request
+ * 4.04 (4.05 for another method on a path it serves). With -r it first
+ * sends a simple registration, POST /.well-known/rd?QUERY, from that same
+ * socket, then prints the final response code (e.g. 2.04) and exits (with
+ * -k: goes on serving until -t runs out); a 4.01 with an Echo option (RFC
+ * 9175) is answered once by sending the POST again with that option. A
+ * confirmable response it does not expect (one meant for an earlier run on
+ * the same port) and a ping are reset. A request comes back piggybacked
+ * in an ACK when confirmable, else in a NON.
  *
- * usage: coap-device [-r RDHOST:RDPORT -q QUERY] [-a SECONDS] [-d] [-n]
- *                    [-v] [-b ADDR] [-t SECONDS] PORT LINKFILE
+ * usage: coap-device [-r RDHOST:RDPORT -q QUERY [-k]] [-a SECONDS] [-d]
+ *                    [-n] [-v] [-b ADDR] [-c LOGFILE] [-s PATH=TEXT]...
+ *                    [-t SECONDS] PORT LINKFILE
  *   -r  the directory: IPV4:PORT or [IPV6]:PORT (the family of -b)
+ *   -k  keep serving after the registration's answer (printed and flushed
+ *       at once) until -t SECONDS run out, then exit 0
  *   -a  retransmit the confirmable POST, same message ID and token, after
  *       SECONDS, then twice as long each time, at most 4 times, until it
  *       is acknowledged or answered (RFC 7252 4.2; default: sent once)
  *   -d  send every POST twice at once, a duplicate (RFC 7252 4.5)
- *   -n  answer nothing (a device that is gone)
+ *   -n  answer nothing (a device that is gone; -c still logs)
  *   -v  print each GET's Block2 request ("block2 NUM SZX") on stderr
  *   -b  the IPv4 or IPv6 address to bind (default 127.0.0.1); an IPv6
  *       link-local one takes its interface as ADDR%IFACE
+ *   -c  append a line per request received to LOGFILE, flushed at once:
+ *       its method and Uri-Path segments joined by '/' ("GET sensors/temp",
+ *       "PUT " for the root); a duplicate (the message ID of one of the
+ *       last 16 requests) is answered again but not logged again
+ *   -s  also serve GET PATH (one or more segments, e.g. sensors/temp)
+ *       with TEXT as its text/plain body; up to 16 times
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -39,6 +52,8 @@ struct msg {
 	unsigned	 mid;
 	uint8_t		 tok[8];
 	int		 wk_core, block2_num, block2_szx, has_block2;
+	char		 path[256];	/* the Uri-Path segments, '/'-joined */
+	int		 path_long;	/* did not fit path */
 	size_t		 plen;
 	uint8_t		 echo[40];	/* RFC 9175 allows up to 40 bytes */
 	size_t		 echolen;
@@ -110,6 +125,16 @@ parse(const uint8_t *b, size_t n, struct msg *m)
 			    (seg == 1 && m->wk_core == 1 && l == 4 &&
 			    memcmp(b + i, "core", 4) == 0))
 				m->wk_core++;
+			size_t pl = strlen(m->path);
+
+			if (pl + (seg > 0) + l >= sizeof(m->path))
+				m->path_long = 1;
+			else {
+				if (seg > 0)
+					m->path[pl++] = '/';
+				memcpy(m->path + pl, b + i, l);
+				m->path[pl + l] = '\0';
+			}
 			seg++;
 		}
 		if (num == 252 && l <= sizeof(m->echo)) {	/* Echo */
@@ -132,13 +157,30 @@ parse(const uint8_t *b, size_t n, struct msg *m)
 	return 0;
 }
 
-/* The piggybacked answer to GET /.well-known/core, one block of it. */
+/* The answer header: an ACK to a CON, else a NON of message ID mid. */
 static size_t
-answer_core(uint8_t *out, const struct msg *m, const char *doc, size_t dlen)
+answer_head(uint8_t *out, const struct msg *m, int code, unsigned mid)
 {
-	size_t		o = 4, bs, off, chunk;
+	int type = m->type == 0 ? 2 : 1;
+
+	out[0] = (uint8_t)(1 << 6 | type << 4 | m->tkl);
+	out[1] = (uint8_t)code;
+	if (type == 2)
+		mid = m->mid;
+	out[2] = (uint8_t)(mid >> 8);
+	out[3] = (uint8_t)mid;
+	memcpy(out + 4, m->tok, (size_t)m->tkl);
+	return 4 + (size_t)m->tkl;
+}
+
+/* The answer to a GET of a document (Content-Format cf), one block of it. */
+static size_t
+answer_doc(uint8_t *out, const struct msg *m, unsigned mid, uint8_t cf,
+    const char *doc, size_t dlen)
+{
+	size_t		o, bs, off, chunk;
 	unsigned	last = 0;
-	uint8_t		cf = 40, blk[3];
+	uint8_t		blk[3];
 	int		szx = m->has_block2 ? m->block2_szx : 2, more;
 
 	if (szx > 6)
@@ -149,13 +191,9 @@ answer_core(uint8_t *out, const struct msg *m, const char *doc, size_t dlen)
 		off = dlen;
 	chunk = dlen - off > bs ? bs : dlen - off;
 	more = off + chunk < dlen;
-	out[0] = (uint8_t)(1 << 6 | 2 << 4 | m->tkl);	/* ACK */
-	out[1] = 0x45;					/* 2.05 */
-	out[2] = (uint8_t)(m->mid >> 8);
-	out[3] = (uint8_t)m->mid;
-	memcpy(out + o, m->tok, (size_t)m->tkl);
-	o += (size_t)m->tkl;
-	o += put_opt(out + o, &last, 12, &cf, 1);
+	o = answer_head(out, m, 0x45, mid);		/* 2.05 */
+	/* Content-Format 0 (text/plain) is the empty value. */
+	o += put_opt(out + o, &last, 12, &cf, cf != 0);
 	if (dlen > bs || m->has_block2) {
 		unsigned v = (unsigned)(off / bs) << 4 | (unsigned)more << 3 |
 		    (unsigned)szx;
@@ -171,6 +209,20 @@ answer_core(uint8_t *out, const struct msg *m, const char *doc, size_t dlen)
 		o += chunk;
 	}
 	return o;
+}
+
+/* A request's method as a log line names it. */
+static const char *
+method_name(int code, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "iPATCH"
+	};
+
+	if (code >= 1 && code <= 7)
+		return names[code - 1];
+	snprintf(buf, len, "0.%02d", code);
+	return buf;
 }
 
 /* The POST, with the Echo value of a 4.01 when echo is not NULL. */
@@ -223,6 +275,11 @@ main(int argc, char **argv)
 	const char		*rd = NULL, *query = "";
 	int			 ch, mute = 0, secs = 60, fd, echoed = 0;
 	int			 verbose = 0, dup = 0, tries = 0;
+	int			 keep = 0, done = 0, nserved = 0;
+	const char		*served[16], *texts[16];
+	size_t			 pathlens[16];
+	unsigned		 recent[16], nrecent = 0, nonmid;
+	FILE			*logf = NULL;
 	double			 ato = 0, wait_s = 0;
 	const char		*bind_addr = "127.0.0.1";
 	struct sockaddr_storage	 me, rdaddr;
@@ -236,9 +293,25 @@ main(int argc, char **argv)
 	struct timespec		 now;
 	double			 end, next = 0;
 
-	while ((ch = getopt(argc, argv, "a:b:dnq:r:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:c:dknq:r:s:t:v")) != -1) {
 		if (ch == 'n')
 			mute = 1;
+		else if (ch == 'k')
+			keep = 1;
+		else if (ch == 'c') {
+			if ((logf = fopen(optarg, "a")) == NULL) {
+				perror(optarg);
+				return 1;
+			}
+		} else if (ch == 's') {
+			const char *eq = strchr(optarg, '=');
+
+			if (eq == NULL || eq == optarg || nserved == 16)
+				return 64;
+			served[nserved] = optarg[0] == '/' ? optarg + 1 : optarg;
+			pathlens[nserved] = (size_t)(eq - served[nserved]);
+			texts[nserved++] = eq + 1;
+		}
 		else if (ch == 'a')
 			ato = atof(optarg);
 		else if (ch == 'b')
@@ -271,6 +344,8 @@ main(int argc, char **argv)
 		perror("coap-device");
 		return 1;
 	}
+	srand((unsigned)time(NULL) ^ (unsigned)getpid() << 8);
+	nonmid = (unsigned)rand() & 0xffff;
 	if (rd != NULL) {
 		const char	*colon = strrchr(rd, ':');
 		char		 host[64];
@@ -293,7 +368,6 @@ main(int argc, char **argv)
 		/* Fresh for each run, so that a run does not look like a
 		 * duplicate of the one before (RFC 7252 4.5) or take its late
 		 * answer for its own. */
-		srand((unsigned)time(NULL) ^ (unsigned)getpid() << 8);
 		postmid = (unsigned)rand() & 0xffff;
 		tok[0] = (uint8_t)rand();
 		tok[1] = (uint8_t)rand();
@@ -331,20 +405,53 @@ main(int argc, char **argv)
 			continue;
 		n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from,
 		    &fl);
-		if (n <= 0 || parse(in, (size_t)n, &m) == -1 || mute)
+		if (n <= 0 || parse(in, (size_t)n, &m) == -1)
 			continue;
-		if (m.code == 0x01 && m.wk_core) {
-			size_t o = answer_core(out, &m, doc, dlen);
+		if (m.code >= 1 && m.code < 0x20) {	/* a request */
+			const char	*text = NULL;
+			size_t		 o, k, tl = 0;
+			int		 known = m.wk_core, again = 0;
+			char		 mb[8];
 
-			if (verbose && m.has_block2)
-				fprintf(stderr, "block2 %d %d\n", m.block2_num,
-				    m.block2_szx);
-			else if (verbose)
-				fprintf(stderr, "block2 none\n");
-
+			for (k = 0; k < nrecent && k < 16; k++)
+				again |= recent[k] == m.mid;
+			if (!again)
+				recent[nrecent++ % 16] = m.mid;
+			if (logf != NULL && !again) {
+				fprintf(logf, "%s %s%s\n",
+				    method_name(m.code, mb, sizeof(mb)),
+				    m.path, m.path_long ? "..." : "");
+				fflush(logf);
+			}
+			if (mute)
+				continue;
+			for (int j = 0; j < nserved && !known; j++)
+				if (!m.path_long && strlen(m.path) ==
+				    pathlens[j] && memcmp(m.path, served[j],
+				    pathlens[j]) == 0) {
+					known = 1;
+					text = texts[j];
+					tl = strlen(text);
+				}
+			if (!again && m.type != 0)
+				nonmid = (nonmid + 1) & 0xffff;
+			if (known && m.code == 0x01) {
+				if (verbose && m.has_block2)
+					fprintf(stderr, "block2 %d %d\n",
+					    m.block2_num, m.block2_szx);
+				else if (verbose)
+					fprintf(stderr, "block2 none\n");
+				o = text != NULL ? answer_doc(out, &m, nonmid, 0,
+				    text, tl) : answer_doc(out, &m, nonmid, 40,
+				    doc, dlen);
+			} else		/* 4.05 or 4.04 */
+				o = answer_head(out, &m, known ? 0x85 : 0x84,
+				    nonmid);
 			sendto(fd, out, o, 0, (struct sockaddr *)&from, fl);
 			continue;
 		}
+		if (mute)
+			continue;
 		/* A response to our POST: piggybacked, or separate (CON). */
 		ours = rd != NULL && m.code >= 0x40 && m.tkl == 2 &&
 		    m.tok[0] == tok[0] && m.tok[1] == tok[1];
@@ -375,6 +482,8 @@ main(int argc, char **argv)
 				sendto(fd, ack, 4, 0, (struct sockaddr *)&from,
 				    fl);
 			}
+			if (done)	/* the answer printed, sent again */
+				continue;
 			/* RFC 9175: 4.01 with Echo, once: send it back. */
 			if (m.code == 0x81 && m.echolen > 0 && !echoed) {
 				postmid = (postmid + 1) & 0xffff;
@@ -386,8 +495,12 @@ main(int argc, char **argv)
 				continue;
 			}
 			printf("%d.%02d\n", m.code >> 5, m.code & 31);
-			return 0;
+			if (!keep)
+				return 0;
+			fflush(stdout);
+			done = 1;
+			postlen = 0;
 		}
 	}
-	return rd != NULL ? 2 : 0;
+	return rd != NULL && !done ? 2 : 0;
 }

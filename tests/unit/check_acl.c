@@ -271,7 +271,7 @@ START_TEST(precedence)
 	ck_assert_int_eq(acl_allowed(acl, bob, "rd:/x", 0), 0);
 	ck_assert_int_eq(acl_allowed(acl, bob, "rd:/x",
 	    ACL_DELETE | ACL_UPDATE), 0);
-	ck_assert_int_eq(acl_allowed(acl, bob, "rd:/x", 1u << 12), 0);
+	ck_assert_int_eq(acl_allowed(acl, bob, "rd:/x", 1u << 13), 0);
 	acl_free(acl);
 	/* No ACL configured: everything goes. */
 	ck_assert_int_eq(acl_allowed(NULL, anon, "rd:/x", ACL_DELETE), 1);
@@ -525,6 +525,7 @@ START_TEST(actions_parse)
 		{ "read-config", ACL_READ_CONFIG },
 		{ "publish", ACL_PUBLISH }, { "subscribe", ACL_SUBSCRIBE },
 		{ "delete-data", ACL_DELETE_DATA }, { "stats", ACL_STATS },
+		{ "proxy", ACL_PROXY },
 	};
 	unsigned int	 m, all = 0;
 
@@ -755,7 +756,7 @@ START_TEST(print_round_trip)
 	    "allow group:devices stats stats\n"
 	    "allow \"psk:we\\\"ird\" \"ps:100%%#1\" "
 	    "stats,register,update,delete,lookup,simple-register,create,"
-	    "admin,read-config,publish,subscribe,delete-data\n"
+	    "admin,read-config,publish,subscribe,delete-data,proxy\n"
 	    "quota any publish-rate=0 topics=007\n";
 	const char	*want =
 	    "group ops psk:bob \"cn:Ops Team\"\n"

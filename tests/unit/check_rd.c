@@ -437,6 +437,53 @@ START_TEST(link_scope)
 }
 END_TEST
 
+/* A proxied registration is shown under its proxy URI, and only then. */
+START_TEST(proxy_uri)
+{
+	uint64_t id, id2;
+
+	ck_assert_int_eq(rd_registry_set_proxy_base(&rd.reg,
+	    "coap://proxy.test"), 0);
+	ck_assert_int_eq(reg("ep=dev1&proxy=yes", "</t>;rt=temp",
+	    "coap://[2001:db8::7]:40000", &id), RD_CREATED);
+	ck_assert_int_eq(reg("ep=dev2&d=lab", "</t>", "coap://10.0.0.2", &id2),
+	    RD_CREATED);
+	EXPECT(RD_LOOKUP_EP, "ep=dev1", "</rd/1>;ep=dev1;"
+	    "base=\"coap://dev1.proxy.test\";rt=core.rd-ep;proxy=yes");
+	EXPECT(RD_LOOKUP_RES, "rt=temp",
+	    "<coap://dev1.proxy.test/t>;rt=temp");
+	/* The index resolved the links against it: href finds them. */
+	EXPECT(RD_LOOKUP_RES, "href=coap://dev1.proxy.test/t",
+	    "<coap://dev1.proxy.test/t>;rt=temp");
+	EXPECT(RD_LOOKUP_RES, "href=coap://[2001:db8::7]:40000/t", "");
+	/* The device is still where it registered from. */
+	ck_assert_str_eq(rd_reg_device_base(rd_registry_find_id(&rd.reg, id)),
+	    "coap://[2001:db8::7]:40000");
+	EXPECT(RD_LOOKUP_EP, "ep=dev2", "</rd/2>;ep=dev2;d=lab;"
+	    "base=\"coap://10.0.0.2\";rt=core.rd-ep");
+	/* An update turns it off and on again; d is part of the name. */
+	ck_assert_int_eq(update(id, "proxy=no", NULL), RD_OK);
+	EXPECT(RD_LOOKUP_RES, "rt=temp", "<coap://[2001:db8::7]:40000/t>;"
+	    "rt=temp");
+	ck_assert_int_eq(update(id2, "proxy=on", NULL), RD_OK);
+	EXPECT(RD_LOOKUP_RES, "ep=dev2", "<coap://dev2.lab.proxy.test/t>");
+	/* Restored from the store under the base of the new start... */
+	rd_free(&rd);
+	store_close(st);
+	ck_assert_int_eq(store_open(db, &st), STORE_OK);
+	rd_init(&rd, st, &lim);
+	ck_assert_int_eq(rd_registry_set_proxy_base(&rd.reg,
+	    "coaps://other.test:5700"), 0);
+	ck_assert_int_eq(rd_restore(&rd, now_ms, now_wall), 0);
+	EXPECT(RD_LOOKUP_RES, "ep=dev2",
+	    "<coaps://dev2.lab.other.test:5700/t>");
+	/* ...and without one, nothing is proxied. */
+	ck_assert_int_eq(rd_registry_set_proxy_base(&rd.reg, NULL), 0);
+	EXPECT(RD_LOOKUP_RES, "ep=dev2", "<coap://10.0.0.2/t>");
+	EXPECT(RD_LOOKUP_RES, "href=coap://10.0.0.2/t", "<coap://10.0.0.2/t>");
+}
+END_TEST
+
 START_TEST(failed_commit_changes_nothing)
 {
 	uint64_t id;
@@ -652,6 +699,7 @@ main(void)
 	tcase_add_test(tc, first_come_first_remembered);
 	tcase_add_test(tc, statistics);
 	tcase_add_test(tc, link_scope);
+	tcase_add_test(tc, proxy_uri);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
