@@ -98,6 +98,10 @@ static void
 respond_block(struct admin *a, coap_session_t *ses, const coap_block_t *blk,
     coap_pdu_t *resp, uint16_t cf, const struct doc *d)
 {
+	if (blk != NULL && cu_block2_past_end(blk, d->len)) {
+		cu_respond(resp, 402, "no such block");
+		return;
+	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE(205));
 	coap_add_option(resp, COAP_OPTION_ETAG, OBS_ETAG_LEN, d->etag);
 	cu_add_uint_option(resp, COAP_OPTION_CONTENT_FORMAT, cf);

@@ -116,19 +116,25 @@ cu_respond(coap_pdu_t *resp, unsigned int code, const char *diag)
 }
 
 int
+cu_block2_past_end(const coap_block_t *blk, size_t len)
+{
+	return blk->num > 0 &&
+	    (uint64_t)blk->num << (blk->szx + 4) >= (uint64_t)len;
+}
+
+int
 cu_block2(coap_pdu_t *resp, const coap_block_t *blk, unsigned int szx,
     const uint8_t *data, size_t len)
 {
 	size_t size, off;
 
+	/* The offset is the client's (RFC 7959 2.4), the size ours. */
+	off = blk != NULL ? (size_t)blk->num << (blk->szx + 4) : 0;
 	if (blk != NULL && blk->szx < szx)
 		szx = blk->szx;
 	size = (size_t)1 << (szx + 4);
-	off = blk != NULL ? (size_t)blk->num * size : 0;
-	if (off >= len && off > 0) {
-		cu_respond(resp, 402, "no such block");
-		return -1;
-	}
+	if (off > len)
+		off = len;
 	if (len > size) {
 		cu_add_uint_option(resp, COAP_OPTION_BLOCK2,
 		    (unsigned int)(off / size) << 4 |
@@ -137,9 +143,9 @@ cu_block2(coap_pdu_t *resp, const coap_block_t *blk, unsigned int szx,
 			cu_add_uint_option(resp, COAP_OPTION_SIZE2,
 			    (unsigned int)len);
 	}
-	if (len > 0)
-		coap_add_data(resp, len - off < size ? len - off : size,
-		    data + off);
+	if (len > off && !coap_add_data(resp, len - off < size ? len - off :
+	    size, data + off))
+		return -1;
 	return 0;
 }
 

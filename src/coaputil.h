@@ -56,11 +56,14 @@ void		 cu_free_payload(coap_session_t *ses, void *p);
  * most 1 << (szx + 4) bytes, with Block2 and, on the first, Size2 (RFC
  * 7959); a body that fits one block goes whole. Cut here rather than by
  * libcoap, whose copy of an earlier answer could serve the later blocks
- * of another body. The code and other options are set before. Returns 0,
- * or -1 (4.02 set) when blk lies past the end.
+ * of another body. The code and other options are set before, once
+ * cu_block2_past_end() said no. Returns 0, or -1 when the data did not
+ * fit.
  */
 int		 cu_block2(coap_pdu_t *resp, const coap_block_t *blk,
 		    unsigned int szx, const uint8_t *data, size_t len);
+/* Whether blk asks for a block past the end of a body of len bytes. */
+int		 cu_block2_past_end(const coap_block_t *blk, size_t len);
 /* Location-Path options for "/a/b" followed by "/<id>" when id != 0. */
 void		 cu_add_location(coap_pdu_t *resp, const char *path,
 		    uint64_t id);

@@ -446,7 +446,7 @@ kw_proxy_base(struct parser *p, int argc, char **argv)
 static void
 kw_proxy_cache_size(struct parser *p, int argc, char **argv)
 {
-	set_uint(p, &p->c->proxy_cache_size, argv[1], 0, 1073741824, argv[0]);
+	set_uint(p, &p->c->proxy_cache_size, argv[1], 0, 67108864, argv[0]);
 }
 
 static void
@@ -458,7 +458,7 @@ kw_proxy_inflight(struct parser *p, int argc, char **argv)
 static void
 kw_proxy_max_inflight(struct parser *p, int argc, char **argv)
 {
-	set_uint(p, &p->c->proxy_max_inflight, argv[1], 1, 65536, argv[0]);
+	set_uint(p, &p->c->proxy_max_inflight, argv[1], 1, 4096, argv[0]);
 }
 
 static void

@@ -100,6 +100,8 @@ respond_result(coap_pdu_t *resp, enum rd_result r)
 	}
 }
 
+static char *source_uri(const coap_session_t *ses);
+
 /*
  * The base a registration from this session would have without "base":
  * coap:// or coaps:// and the source address, never a zone ID. NULL for
@@ -108,20 +110,32 @@ respond_result(coap_pdu_t *resp, enum rd_result r)
 char *
 rd_coap_implicit_base(const coap_session_t *ses)
 {
+	coap_proto_t proto = coap_session_get_proto(ses);
+
+	if (proto != COAP_PROTO_UDP && proto != COAP_PROTO_DTLS)
+		return NULL;
+	return source_uri(ses);
+}
+
+/* The session's source as a URI: coap[s][+tcp]://host[:port]. */
+static char *
+source_uri(const coap_session_t *ses)
+{
+	static const char *const schemes[] = {
+		[COAP_PROTO_UDP] = "coap", [COAP_PROTO_DTLS] = "coaps",
+		[COAP_PROTO_TCP] = "coap+tcp", [COAP_PROTO_TLS] = "coaps+tcp"
+	};
 	const coap_address_t	*ra = coap_session_get_addr_remote(ses);
 	coap_proto_t		 proto = coap_session_get_proto(ses);
 	const char		*scheme;
 	char			 host[INET6_ADDRSTRLEN], out[96];
 	unsigned int		 port, dflt;
 
-	if (proto == COAP_PROTO_UDP) {
-		scheme = "coap";
-		dflt = 5683;
-	} else if (proto == COAP_PROTO_DTLS) {
-		scheme = "coaps";
-		dflt = 5684;
-	} else
+	if ((unsigned int)proto >= sizeof(schemes) / sizeof(schemes[0]) ||
+	    (scheme = schemes[proto]) == NULL)
 		return NULL;
+	dflt = proto == COAP_PROTO_UDP || proto == COAP_PROTO_TCP ? 5683 :
+	    5684;
 	if (ra->addr.sa.sa_family == AF_INET) {
 		inet_ntop(AF_INET, &ra->addr.sin.sin_addr, host, sizeof(host));
 		port = ntohs(ra->addr.sin.sin_port);
@@ -299,6 +313,37 @@ warn_ephemeral(const coap_session_t *ses, const struct rd_request *r)
 	    "", port);
 }
 
+/* Whether the request's parameters say anything of proxy. */
+static int
+mentions_proxy(const struct rd_request *r)
+{
+	for (size_t i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].name, "proxy") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A proxied registration is reached where it registered from: a base
+ * elsewhere would let any registrant send corehub's requests to any
+ * address (and past the ACL of the device there), so only an admin may
+ * give one. Over plain UDP the source must have echoed first, or a
+ * spoofed one would be what corehub sends to.
+ */
+static int
+proxy_allowed(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
+    int proxied, const char *base)
+{
+	if (!proxied)
+		return 1;
+	if (base != NULL && !authz_is_admin(ses)) {
+		authz_refuse(ses, resp, "a proxied registration is reached at "
+		    "its source: only an admin may give it a base");
+		return 0;
+	}
+	return echo_require(ses, req, resp);
+}
+
 static void
 hnd_register(coap_resource_t *res, coap_session_t *ses,
     const coap_pdu_t *req, const coap_string_t *qs, coap_pdu_t *resp)
@@ -318,7 +363,7 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 	enum rd_result		 result;
 	enum lf_status		 ls;
 	char			 obj[AUTHZ_OBJECT_MAX];
-	int			 rc2;
+	int			 rc2, proxied;
 
 	if (!authz_gate(ses, resp))
 		return;
@@ -359,7 +404,11 @@ hnd_register(coap_resource_t *res, coap_session_t *ses,
 		cu_respond(resp, 400, err);
 		goto done;
 	}
-	con = rd_coap_implicit_base(ses);
+	proxied = rd_proxy_wanted(r.params, r.nparams) == 1;
+	if (!proxy_allowed(ses, req, resp, proxied, r.base))
+		goto done;
+	/* Over TCP a proxied device is reached on its connection. */
+	con = proxied ? source_uri(ses) : rd_coap_implicit_base(ses);
 	if (r.base == NULL && con == NULL) {
 		cu_respond(resp, 400, "base is needed over TCP and TLS");
 		goto done;
@@ -511,6 +560,13 @@ hnd_update(struct rd_coap *rc, coap_session_t *ses, const coap_pdu_t *req,
 	    rc->rd->reg.proxy_base)) != NULL) {
 		rd_request_free(&r);
 		cu_respond(resp, 400, err);
+		return;
+	}
+	/* As the update leaves it: proxied, and with which base. */
+	if (!proxy_allowed(ses, req, resp, mentions_proxy(&r) ?
+	    rd_proxy_wanted(r.params, r.nparams) == 1 : reg->proxy != NULL,
+	    r.base ? r.base : reg->c.base)) {
+		rd_request_free(&r);
 		return;
 	}
 	con = rd_coap_implicit_base(ses);

@@ -29,11 +29,16 @@
 #define TOKEN_MAX	8
 #define OPTS_MAX	1024	/* bytes of options kept from an answer */
 #define MAX_AGE_DEFAULT	60	/* RFC 7252 5.10.5 */
+#define MAX_AGE_KEPT	86400	/* the longest a copy is kept */
+#define CONT_KEPT_S	60	/* an answer's later blocks are kept */
+#define CLIENT_MAX	16	/* requests of one client in flight */
+#define SWEEP_S		60
 
 /* A registration's own session, kept while the registration lives. */
 struct bound {
 	uint64_t	 id;
 	coap_session_t	*ses;		/* referenced */
+	int		 ifindex;
 	UT_hash_handle	 hh;
 };
 
@@ -70,6 +75,7 @@ struct fwd {
 	int		 safe;		/* GET or FETCH */
 	int		 ifindex;	/* toward the device */
 	char		*ckey;		/* the cache's key; NULL: not cached */
+	char		*bkey;		/* its later blocks' key (client's) */
 };
 
 enum outcome { ANSWERED, CACHED, TIMEOUT, UNREACHABLE, REFUSED, OUTCOMES };
@@ -80,7 +86,9 @@ static struct {
 	unsigned int		 timeout_s, per_device, max_total;
 	size_t			 max_body;
 	TAILQ_HEAD(, fwd)	 fwds;
+	TAILQ_HEAD(, fwd)	 dying;		/* freed outside libcoap */
 	size_t			 n;
+	struct event		*sweeper;
 	struct bound		*bound;
 	size_t			 sweep_at;
 	struct rd_proxy_cache	*cache;
@@ -108,36 +116,49 @@ fwd_free(struct fwd *f)
 		coap_session_release(f->dev);
 	result_free(f->res);
 	free(f->ckey);
+	free(f->bkey);
 	free(f);
 }
 
 static void
 fwd_cleanup(evutil_socket_t fd, short what, void *arg)
 {
-	fwd_free(arg);
+	struct fwd *f;
+
+	while ((f = TAILQ_FIRST(&P.dying)) != NULL) {
+		TAILQ_REMOVE(&P.dying, f, entry);
+		fwd_free(f);
+	}
 }
 
 static uint64_t kept_value(const uint8_t *, size_t, unsigned int, uint64_t);
 
-/* A 2.05 to a GET is kept while fresh; a change through us drops. */
+/*
+ * A 2.05 to a GET is kept while fresh, and a change through the proxy
+ * drops the device's copies. Any answer with a body is kept a little
+ * for the client that asked, whose later blocks are cut from it rather
+ * than asked of the device again (which, for a POST, would do it again).
+ */
 static void
 cache_answer(const struct fwd *f)
 {
 	const struct result	*r = f->res;
-	uint64_t		 age;
+	const uint8_t		*opts = (const uint8_t *)r->opts.data;
+	const uint8_t		*body = (const uint8_t *)r->body.data;
+	uint64_t		 age, now = cu_now_ms();
 
-	if (!f->safe) {
-		if (COAP_RESPONSE_CLASS(r->dcode) == 2)
-			rd_proxy_cache_drop(P.cache, f->id);
+	if (!f->safe && COAP_RESPONSE_CLASS(r->dcode) == 2)
+		rd_proxy_cache_drop(P.cache, f->id);
+	age = kept_value(opts, r->opts.len, COAP_OPTION_MAXAGE,
+	    MAX_AGE_DEFAULT);
+	if (f->safe && f->ckey != NULL && r->dcode == COAP_RESPONSE_CODE(205) &&
+	    age > 0 && rd_proxy_cache_put(P.cache, f->id, f->ckey, r->dcode,
+	    opts, r->opts.len, body, r->body.len, now + (age > MAX_AGE_KEPT ?
+	    MAX_AGE_KEPT : age) * 1000) == 0)
 		return;
-	}
-	age = kept_value((const uint8_t *)r->opts.data, r->opts.len,
-	    COAP_OPTION_MAXAGE, MAX_AGE_DEFAULT);
-	if (f->ckey != NULL && r->dcode == COAP_RESPONSE_CODE(205) && age > 0)
-		(void)rd_proxy_cache_put(P.cache, f->id, f->ckey, r->dcode,
-		    (const uint8_t *)r->opts.data, r->opts.len,
-		    (const uint8_t *)r->body.data, r->body.len,
-		    cu_now_ms() + age * 1000);
+	if (f->bkey != NULL && r->body.len > 16)
+		(void)rd_proxy_cache_put(P.cache, f->id, f->bkey, r->dcode, opts,
+		    r->opts.len, body, r->body.len, now + CONT_KEPT_S * 1000);
 }
 
 /* Hands the result to the client's waiting request; frees f later. */
@@ -163,7 +184,8 @@ finish(struct fwd *f, unsigned int code, const char *diag, enum outcome o)
 	P.n--;
 	evtimer_del(f->timer);
 	/* Sessions are released outside libcoap's callbacks. */
-	if (event_base_once(P.base, -1, EV_TIMEOUT, fwd_cleanup, f,
+	TAILQ_INSERT_TAIL(&P.dying, f, entry);
+	if (event_base_once(P.base, -1, EV_TIMEOUT, fwd_cleanup, NULL,
 	    &now) == -1)
 		log_warnx("rd", "proxy: cannot free a request");
 }
@@ -189,7 +211,36 @@ hop_option(coap_option_num_t num)
 	    num == COAP_OPTION_BLOCK1 || num == COAP_OPTION_BLOCK2 ||
 	    num == COAP_OPTION_SIZE1 || num == COAP_OPTION_SIZE2 ||
 	    num == COAP_OPTION_PROXY_URI || num == COAP_OPTION_PROXY_SCHEME ||
-	    num == COAP_OPTION_RTAG;
+	    num == COAP_OPTION_RTAG || num == COAP_OPTION_NORESPONSE;
+}
+
+/*
+ * An option a proxy must not pass on without knowing it (RFC 7252
+ * 5.7.1): unsafe to forward (bit 1) and none of those corehub knows.
+ */
+static int
+unknown_unsafe(coap_option_num_t num)
+{
+	static const coap_option_num_t known[] = {
+		COAP_OPTION_IF_MATCH, COAP_OPTION_URI_HOST, COAP_OPTION_ETAG,
+		COAP_OPTION_IF_NONE_MATCH, COAP_OPTION_OBSERVE,
+		COAP_OPTION_URI_PORT, COAP_OPTION_LOCATION_PATH,
+		COAP_OPTION_URI_PATH, COAP_OPTION_CONTENT_FORMAT,
+		COAP_OPTION_MAXAGE, COAP_OPTION_URI_QUERY,
+		COAP_OPTION_HOP_LIMIT, COAP_OPTION_ACCEPT,
+		COAP_OPTION_LOCATION_QUERY, COAP_OPTION_BLOCK2,
+		COAP_OPTION_BLOCK1, COAP_OPTION_SIZE2,
+		COAP_OPTION_PROXY_URI, COAP_OPTION_PROXY_SCHEME,
+		COAP_OPTION_SIZE1, ECHO_OPTION, COAP_OPTION_NORESPONSE,
+		COAP_OPTION_RTAG
+	};
+
+	if (!(num & 2))
+		return 0;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i] == num)
+			return 0;
+	return 1;
 }
 
 static int
@@ -322,6 +373,35 @@ udp_address(const char *base, const char *link, coap_address_t *a,
 	return 0;
 }
 
+static void
+forget(struct bound *b)
+{
+	HASH_DEL(P.bound, b);
+	coap_session_release(b->ses);
+	free(b);
+}
+
+/* ses (referenced) is the way to registration id from now on. */
+static void
+hold(uint64_t id, coap_session_t *ses, int ifindex)
+{
+	struct bound *b;
+
+	HASH_FIND(hh, P.bound, &id, sizeof(id), b);
+	if (b == NULL) {
+		if ((b = calloc(1, sizeof(*b))) == NULL) {
+			log_warnx("rd", "proxy: out of memory: a device's "
+			    "session is not kept");
+			return;
+		}
+		b->id = id;
+		HASH_ADD(hh, P.bound, id, sizeof(b->id), b);
+	} else
+		coap_session_release(b->ses);
+	b->ses = coap_session_reference(ses);
+	b->ifindex = ifindex;
+}
+
 /*
  * The session to forward over (referenced) and the interface it goes out
  * of, or NULL with why.
@@ -337,7 +417,7 @@ device_session(const struct rd_reg *reg, coap_context_t *ctx,
 	HASH_FIND(hh, P.bound, &reg->id, sizeof(reg->id), b);
 	if (b != NULL && coap_session_get_state(b->ses) ==
 	    COAP_SESSION_STATE_ESTABLISHED) {
-		*ifindex = coap_session_get_ifindex(b->ses);
+		*ifindex = b->ifindex;
 		return coap_session_reference(b->ses);
 	}
 	/* Only plain UDP can be reached again without the device's help. */
@@ -353,18 +433,23 @@ device_session(const struct rd_reg *reg, coap_context_t *ctx,
 		return NULL;
 	}
 	ifparams_apply(s, *ifindex);
+	/* Kept for the next requests: one socket, and NSTART, a device. */
+	hold(reg->id, s, *ifindex);
 	return s;
 }
 
-static int
-count_for(uint64_t id)
+/* Requests in flight to registration id, and of the client ses. */
+static void
+count_for(uint64_t id, const coap_session_t *ses, unsigned int *dev,
+    unsigned int *client)
 {
-	struct fwd	*f;
-	unsigned int	 n = 0;
+	struct fwd *f;
 
-	TAILQ_FOREACH(f, &P.fwds, entry)
-		n += f->id == id;
-	return (int)n;
+	*dev = *client = 0;
+	TAILQ_FOREACH(f, &P.fwds, entry) {
+		*dev += f->id == id;
+		*client += f->client == ses;
+	}
 }
 
 /*
@@ -431,6 +516,13 @@ admissible(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
 		cu_respond(resp, 505, "corehub is not a forward proxy");
 		return 0;
 	}
+	coap_option_iterator_init(req, &oi, COAP_OPT_ALL);
+	while (coap_option_next(&oi) != NULL)
+		if (unknown_unsafe(oi.number)) {
+			cu_respond(resp, 502, "an option unsafe to forward that "
+			    "corehub does not know");
+			return 0;
+		}
 	/* The device's answer would be an amplifier for a spoofed source. */
 	return echo_require(ses, req, resp);
 }
@@ -439,19 +531,21 @@ admissible(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
 static int
 within_caps(coap_session_t *ses, coap_pdu_t *resp, uint64_t id)
 {
-	if (P.n >= P.max_total) {
-		P.outcomes[REFUSED]++;
-		authz_limit(ses, resp, 503, CU_MAX_AGE_BUSY,
-		    "too many proxied requests at once");
-		return 0;
-	}
-	if (count_for(id) >= (int)P.per_device) {
-		P.outcomes[REFUSED]++;
-		authz_limit(ses, resp, 503, CU_MAX_AGE_BUSY,
-		    "too many requests in flight to this device");
-		return 0;
-	}
-	return 1;
+	const char	*why = NULL;
+	unsigned int	 dev, client;
+
+	count_for(id, ses, &dev, &client);
+	if (P.n >= P.max_total)
+		why = "too many proxied requests at once";
+	else if (dev >= P.per_device)
+		why = "too many requests in flight to this device";
+	else if (client >= CLIENT_MAX)
+		why = "too many proxied requests of this client at once";
+	if (why == NULL)
+		return 1;
+	P.outcomes[REFUSED]++;
+	authz_limit(ses, resp, 503, CU_MAX_AGE_BUSY, why);
+	return 0;
 }
 
 /*
@@ -491,21 +585,75 @@ cache_key(const coap_pdu_t *req)
 static void respond_with(coap_session_t *, const coap_pdu_t *, coap_pdu_t *,
     const struct answer *, long);
 
-/* A fresh copy answers a GET at once; 1 when one did. */
-static int
-from_cache(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
-    uint64_t id, const char *ckey)
+/*
+ * The key of an answer's later blocks: the client's address, and the
+ * request's method and options but the hop-by-hop ones, so that only the
+ * client that asked, for the same request, is served from that copy.
+ */
+static char *
+block_key(const coap_session_t *ses, const coap_pdu_t *req)
 {
-	const struct rd_proxy_entry	*e;
-	uint64_t			 now = cu_now_ms();
+	coap_opt_iterator_t	 oi;
+	coap_opt_t		*o;
+	struct buf		 b;
+	unsigned char		 addr[INET6_ADDRSTRLEN + 16] = "";
 
-	if (ckey == NULL ||
-	    (e = rd_proxy_cache_get(P.cache, id, ckey, now)) == NULL)
-		return 0;
+	(void)coap_print_addr(coap_session_get_addr_remote(ses), addr,
+	    sizeof(addr) - 1);
+	buf_init(&b, CU_PATH_MAX + 1024);
+	if (buf_printf(&b, "%d %s %u", (int)coap_session_get_proto(ses),
+	    (const char *)addr, (unsigned int)coap_pdu_get_code(req)) == -1)
+		goto fail;
+	coap_option_iterator_init(req, &oi, COAP_OPT_ALL);
+	while ((o = coap_option_next(&oi)) != NULL) {
+		size_t len = coap_opt_length(o);
+
+		if (hop_option(oi.number))
+			continue;
+		if (memchr(coap_opt_value(o), '\0', len) != NULL ||
+		    buf_printf(&b, "|%u:%zu:", oi.number, len) == -1 ||
+		    buf_add(&b, coap_opt_value(o), len) == -1)
+			goto fail;
+	}
+	return buf_release(&b);
+fail:
+	buf_free(&b);
+	return NULL;
+}
+
+/*
+ * A copy answers at once: a fresh one of a GET's answer, or, for a later
+ * block, the answer this client had. 1 when one did, or when a later
+ * block of another method has none left (4.00: the request is not sent
+ * to the device again for it).
+ */
+static int
+from_copy(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
+    uint64_t id, const char *ckey, const char *bkey)
+{
+	const struct rd_proxy_entry	*e = NULL;
+	uint64_t			 now = cu_now_ms();
+	coap_block_t			 blk;
+	int				 later;
+	long				 age = -1;
+
+	later = coap_get_block(req, COAP_OPTION_BLOCK2, &blk) && blk.num > 0;
+	if (ckey != NULL &&
+	    (e = rd_proxy_cache_get(P.cache, id, ckey, now)) != NULL)
+		age = (long)((e->expires_ms - now + 999) / 1000);
+	else if (later && bkey != NULL)
+		e = rd_proxy_cache_get(P.cache, id, bkey, now);
+	if (e == NULL) {
+		if (!later || coap_pdu_get_code(req) == COAP_REQUEST_CODE_GET ||
+		    coap_pdu_get_code(req) == COAP_REQUEST_CODE_FETCH)
+			return 0;
+		cu_respond(resp, 400, "no answer left to continue: send the "
+		    "request again");
+		return 1;
+	}
 	P.outcomes[CACHED]++;
 	respond_with(ses, req, resp, &(struct answer){ e->code, e->opts,
-	    e->optlen, e->body, e->len },
-	    (long)((e->expires_ms - now + 999) / 1000));
+	    e->optlen, e->body, e->len }, age);
 	return 1;
 }
 
@@ -554,30 +702,41 @@ forward(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
 	struct cu_partial	*held = NULL;
 	const uint8_t		*body;
 	size_t			 len;
-	char			*ckey;
+	char			*ckey, *bkey;
+	coap_async_t		*a;
 	coap_pdu_t		*pdu;
 	struct fwd		*f;
 
 	if (!admissible(ses, req, resp, reg))
 		return;
 	ckey = cache_key(req);
-	if (from_cache(ses, req, resp, reg->id, ckey) ||
+	bkey = block_key(ses, req);
+	if (from_copy(ses, req, resp, reg->id, ckey, bkey) ||
 	    !within_caps(ses, resp, reg->id) ||
 	    /* A body in blocks goes on whole: libcoap cuts it again. */
 	    cu_body_get(P.bodies, ses, req, resp, &body, &len, &held) !=
 	    CU_BODY_DONE || (f = fwd_new(ses, req, resp, reg)) == NULL) {
 		free(ckey);
+		free(bkey);
 		goto done;
 	}
 	f->ckey = ckey;
+	f->bkey = bkey;
 	if ((pdu = forwarded(f, req, body, len)) == NULL) {
 		fwd_free(f);
 		cu_respond(resp, 413, "the request does not fit the device's "
 		    "messages");
 		goto done;
 	}
-	if (coap_register_async(ses, req, 0) == NULL ||
-	    coap_send(f->dev, pdu) == COAP_INVALID_MID) {
+	if ((a = coap_register_async(ses, req, 0)) == NULL) {
+		coap_delete_pdu(pdu);
+		fwd_free(f);
+		cu_respond(resp, 500, NULL);
+		goto done;
+	}
+	/* coap_send() frees pdu, also when it fails. */
+	if (coap_send(f->dev, pdu) == COAP_INVALID_MID) {
+		coap_free_async(ses, a);
 		P.outcomes[UNREACHABLE]++;
 		fwd_free(f);
 		cu_respond(resp, 502, "cannot send to the device");
@@ -602,7 +761,8 @@ kept_value(const uint8_t *p, size_t optlen, unsigned int want,
 		size_t		len = (size_t)(p[i + 2] << 8 | p[i + 3]);
 		uint64_t	v = 0;
 
-		if (num == want && len <= 8) {
+		if (num == want && len <= (want == COAP_OPTION_MAXAGE ? 4u :
+		    8u)) {
 			for (size_t k = 0; k < len; k++)
 				v = v << 8 | p[i + 4 + k];
 			return v;
@@ -638,7 +798,28 @@ respond_with(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
 	uint8_t		 etag[8];
 	int		 have = coap_get_block(req, COAP_OPTION_BLOCK2, &blk);
 	unsigned int	 szx = obs_block_szx(ses);
+	size_t		 room = coap_session_max_pdu_size(ses), used;
 
+	if (have && cu_block2_past_end(&blk, an->len)) {
+		cu_respond(resp, 402, "no such block");
+		return;
+	}
+	/*
+	 * What the device's options leave of this client's messages for a
+	 * block: header, token, each option with its longest header, the
+	 * ETag, Max-Age, Block2 and Size2 corehub may add, the marker.
+	 */
+	used = 4 + 8 + an->optlen + 9 + 5 + 4 + 5 + 1;
+	for (size_t i = 0; i + 4 <= an->optlen; i += 4 +
+	    (size_t)(p[i + 2] << 8 | p[i + 3]))
+		used++;
+	if (room < used + 16) {
+		cu_respond(resp, 502, "the device's answer has more options "
+		    "than this client's messages hold");
+		return;
+	}
+	while (szx > 0 && ((size_t)16 << szx) > room - used)
+		szx--;
 	coap_pdu_set_code(resp, an->code);
 	for (size_t i = 0; i + 4 <= an->optlen;) {
 		unsigned int	num = (unsigned)(p[i] << 8 | p[i + 1]);
@@ -702,36 +883,28 @@ on_request(coap_resource_t *r, coap_session_t *ses, const coap_pdu_t *req,
 	    NULL || !rd_proxy_host(P.rd->reg.proxy_base,
 	    (const char *)coap_opt_value(host), coap_opt_length(host), ep, d))
 		return 0;
-	if (!authz_gate(ses, resp))
-		return 1;
+	/* The answer to a request that passed the gate: it owns a result. */
 	if ((a = coap_find_async(ses, coap_pdu_get_token(req))) != NULL)
 		answer_later(ses, req, a, resp);
-	else
+	else if (authz_gate(ses, resp))
 		forward(ses, req, resp, rd_registry_find(&P.rd->reg, ep,
 		    d[0] ? d : NULL));
 	return 1;
 }
 
-static void
-forget(struct bound *b)
-{
-	HASH_DEL(P.bound, b);
-	coap_session_release(b->ses);
-	free(b);
-}
-
 /*
  * Drops the sessions of registrations gone or no longer proxied. The
  * directory tells of removals only in batches, so the table is swept
- * whenever it doubled: bounded by twice the proxied registrations.
+ * whenever it doubled (bounded by twice the proxied registrations), and
+ * every SWEEP_S seconds.
  */
 static void
-sweep(void)
+sweep(int always)
 {
 	struct bound		*b, *tmp;
 	const struct rd_reg	*reg;
 
-	if (HASH_COUNT(P.bound) < P.sweep_at)
+	if (!always && HASH_COUNT(P.bound) < P.sweep_at)
 		return;
 	HASH_ITER(hh, P.bound, b, tmp)
 		if ((reg = rd_registry_find_id(&P.rd->reg, b->id)) == NULL ||
@@ -740,18 +913,23 @@ sweep(void)
 	P.sweep_at = 2 * HASH_COUNT(P.bound) + 16;
 }
 
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	sweep(1);
+}
+
 void
 rd_proxy_coap_bind(const struct rd_reg *reg, coap_session_t *ses)
 {
 	struct bound *b;
 
-	sweep();
-	/* Registered again, maybe by another device: nothing of the old. */
-	rd_proxy_cache_drop(P.cache, reg->id);
+	sweep(0);
 	HASH_FIND(hh, P.bound, &reg->id, sizeof(reg->id), b);
 	/*
-	 * A base given over UDP or DTLS names where the device is; over TCP
-	 * and TLS the connection it registered on is the way to it.
+	 * A base given over UDP or DTLS names where the device is (an
+	 * admin's choice); over TCP and TLS the connection it registered on
+	 * is the way to it.
 	 */
 	if (reg->proxy == NULL || (reg->c.base != NULL &&
 	    (coap_session_get_proto(ses) == COAP_PROTO_UDP ||
@@ -760,20 +938,11 @@ rd_proxy_coap_bind(const struct rd_reg *reg, coap_session_t *ses)
 			forget(b);
 		return;
 	}
-	if (b != NULL && b->ses == ses)
-		return;
-	if (b == NULL) {
-		if ((b = calloc(1, sizeof(*b))) == NULL) {
-			log_warnx("rd", "proxy: out of memory: ep=%s is "
-			    "reached at its address", reg->ep);
-			return;
-		}
-		b->id = reg->id;
-		HASH_ADD(hh, P.bound, id, sizeof(b->id), b);
-	} else
-		coap_session_release(b->ses);
+	/* Registered again, maybe by another device: nothing of the old. */
+	rd_proxy_cache_drop(P.cache, reg->id);
 	/* Held so that libcoap keeps it (and its 5-tuple) while idle. */
-	b->ses = coap_session_reference(ses);
+	if (b == NULL || b->ses != ses)
+		hold(reg->id, ses, coap_session_get_ifindex(ses));
 }
 
 void
@@ -793,9 +962,15 @@ int
 rd_proxy_coap_init(struct rd *rd, struct event_base *base,
     const struct config *c)
 {
+	struct timeval tv = { SWEEP_S, 0 };
+
 	P.rd = rd;
 	P.base = base;
 	TAILQ_INIT(&P.fwds);
+	TAILQ_INIT(&P.dying);
+	if ((P.sweeper = event_new(base, -1, EV_PERSIST, on_sweep, NULL)) ==
+	    NULL || event_add(P.sweeper, &tv) == -1)
+		return -1;
 	if ((P.cache = rd_proxy_cache_new(c->proxy_cache_size)) == NULL ||
 	    (P.bodies = cu_bodies_new(c->max_payload)) == NULL)
 		return -1;
@@ -815,10 +990,14 @@ rd_proxy_coap_free(void)
 	struct fwd	*f;
 
 	cu_set_host_hook(NULL);
+	if (P.sweeper != NULL)
+		event_free(P.sweeper);
+	P.sweeper = NULL;
 	while ((f = TAILQ_FIRST(&P.fwds)) != NULL) {
 		TAILQ_REMOVE(&P.fwds, f, entry);
 		fwd_free(f);
 	}
+	fwd_cleanup(-1, 0, NULL);
 	HASH_ITER(hh, P.bound, b, tmp)
 		forget(b);
 	P.n = 0;

@@ -2,12 +2,14 @@
  * rd_proxy_coap: the RD proxy extension's forwarding. A request whose
  * Uri-Host is a proxy name (rd_proxy.h) is sent on, at the application
  * level (never through libcoap's proxy code: CVE-2023-30362), to the
- * proxied device: over the session its registration came in on while
- * libcoap keeps it (the device's own 5-tuple, through NAT and firewalls),
- * else, for a plain UDP registration, from a client session of ours to
- * its address. The client gets an empty ACK and the device's answer,
- * whole, later. Owns the sessions registrations came in on, the requests
- * in flight, their deadline and their caps (per device and overall).
+ * proxied device: over the session its registration came in on, held
+ * (the device's own 5-tuple, through NAT and firewalls), else, for a
+ * plain UDP registration, from one client session of ours to its source
+ * (or an admin's base). The client gets an empty ACK and the device's
+ * answer, collected whole, later, cut into blocks from copies (the cache
+ * of fresh GET answers, and each client's last answer for its later
+ * blocks). Owns the sessions to devices, the requests in flight, their
+ * deadline and their caps (per device, per client and overall).
  */
 #ifndef COREHUB_RD_PROXY_COAP_H
 #define COREHUB_RD_PROXY_COAP_H

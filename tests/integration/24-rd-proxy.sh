@@ -36,10 +36,19 @@ ps-rd-base off
 $1
 CONF
 }
+# Only an admin may give a proxied registration a base other than its
+# source: this first daemon makes the anonymous tester one, to register
+# coap-server and the silent devices on their behalf.
+cat > "$TMP/admin.acl" <<'ACL'
+allow anon rd:** all
+allow anon stats stats
+allow anon daemon admin
+ACL
 conf "proxy-base coap://proxy.test
 proxy-timeout 2
 proxy-inflight 1
-proxy-max-inflight 2"
+proxy-max-inflight 2
+acl-file admin.acl"
 start_daemon
 U="coap://127.0.0.1:$pu"
 
@@ -187,8 +196,17 @@ ntags=$(echo "$t" | grep 'c:2\.05 ' | grep -c 'ETag:0x')
 after=$(seen big 'GET .well-known/core')
 # The device's own blocks are of 64 bytes too: once through it, not once
 # per block of the client.
-[ $((after - before)) -eq $(( ($(printf '%s' "$big" | wc -c) + 63) / 64 )) ] ||
+nb=$(( ($(printf '%s' "$big" | wc -c) + 63) / 64 ))
+[ $((after - before)) -eq "$nb" ] ||
 	fail "the device got $((after - before)) block requests"
+# Not cacheable (an ETag option), yet the client's later blocks come from
+# the copy kept for it: the device is asked once, not once a block.
+coap "$U/.well-known/core" -O 3,big.lab.proxy.test -O 4,tag2 -b 64 \
+    -o "$TMP/big2.got"
+printf '%s' "$big" | cmp -s - "$TMP/big2.got" ||
+	fail "the big document, uncacheable: $(head -c 200 "$TMP/big2.got")"
+[ $(($(seen big 'GET .well-known/core') - after)) -eq "$nb" ] ||
+	fail "uncacheable: the device got $(($(seen big 'GET .well-known/core') - after)) block requests, $nb expected"
 ok "a $(printf '%s' "$big" | wc -c)-byte body comes back whole in $blocks blocks, all with ETag $tags"
 
 # --- names that are not proxied, and corehub's own
@@ -412,6 +430,13 @@ acl-file acl.conf"
 start_daemon
 coap "$U/rd-lookup/ep?ep=srv" | grep -q 'base="coap://srv.proxy.test";.*proxy=yes' ||
 	fail "srv after a restart: $(coap "$U/rd-lookup/ep?ep=srv")"
+# Not an admin now: a proxied registration is reached at its source only.
+code=$(coap_code "$U/rd?ep=evil&proxy=yes&base=coap://127.0.0.1:$psrv" \
+    -m post -t 40 -e '</time>')
+[ "$code" = 4.01 ] || fail "a non-admin's proxied registration with a base: '$code'"
+[ "$(coap_code "$U/rd?ep=evil&proxy=yes" -m post -t 40 -e '</time>')" = 2.01 ] ||
+	fail "a non-admin's proxied registration without base"
+ok "a non-admin may not point a proxied registration at another address (4.01)"
 coap "$U/rd-lookup/res?ep=srv" | grep -q '<coap://srv.proxy.test/time>' ||
 	fail "srv's links after a restart: $(coap "$U/rd-lookup/res?ep=srv")"
 tm=$(coap "$U/time" -O 3,srv.proxy.test)
