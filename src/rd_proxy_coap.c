@@ -23,6 +23,7 @@
 #include "rd_proxy.h"
 #include "rd_proxy_cache.h"
 #include "rd_proxy_coap.h"
+#include "rd_proxy_msg.h"
 #include "stats.h"
 #include "uri.h"
 
@@ -51,14 +52,6 @@ struct result {
 	struct buf	 body;
 };
 
-/* An answer as the client gets it, from a device or from the cache. */
-struct answer {
-	unsigned int	 code;
-	const uint8_t	*opts;
-	size_t		 optlen;
-	const uint8_t	*body;
-	size_t		 len;
-};
 
 struct fwd {
 	TAILQ_ENTRY(fwd) entry;
@@ -131,8 +124,6 @@ fwd_cleanup(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static uint64_t kept_value(const uint8_t *, size_t, unsigned int, uint64_t);
-
 /*
  * A 2.05 to a GET is kept while fresh, and a change through the proxy
  * drops the device's copies. Any answer with a body is kept a little
@@ -149,7 +140,7 @@ cache_answer(const struct fwd *f)
 
 	if (!f->safe && COAP_RESPONSE_CLASS(r->dcode) == 2)
 		rd_proxy_cache_drop(P.cache, f->id);
-	age = kept_value(opts, r->opts.len, COAP_OPTION_MAXAGE,
+	age = rd_proxy_msg_kept(opts, r->opts.len, COAP_OPTION_MAXAGE,
 	    MAX_AGE_DEFAULT);
 	if (f->safe && f->ckey != NULL && r->dcode == COAP_RESPONSE_CODE(205) &&
 	    age > 0 && rd_proxy_cache_put(P.cache, f->id, f->ckey, r->dcode,
@@ -202,70 +193,8 @@ find_fwd(const coap_session_t *dev, coap_bin_const_t tok)
 	return NULL;
 }
 
-/* Options the proxy handles itself, in each direction. */
-static int
-hop_option(coap_option_num_t num)
-{
-	return num == COAP_OPTION_URI_HOST || num == COAP_OPTION_URI_PORT ||
-	    num == COAP_OPTION_OBSERVE || num == ECHO_OPTION ||
-	    num == COAP_OPTION_BLOCK1 || num == COAP_OPTION_BLOCK2 ||
-	    num == COAP_OPTION_SIZE1 || num == COAP_OPTION_SIZE2 ||
-	    num == COAP_OPTION_PROXY_URI || num == COAP_OPTION_PROXY_SCHEME ||
-	    num == COAP_OPTION_RTAG || num == COAP_OPTION_NORESPONSE;
-}
 
-/*
- * An option a proxy must not pass on without knowing it (RFC 7252
- * 5.7.1): unsafe to forward (bit 1) and none of those corehub knows.
- */
-static int
-unknown_unsafe(coap_option_num_t num)
-{
-	static const coap_option_num_t known[] = {
-		COAP_OPTION_IF_MATCH, COAP_OPTION_URI_HOST, COAP_OPTION_ETAG,
-		COAP_OPTION_IF_NONE_MATCH, COAP_OPTION_OBSERVE,
-		COAP_OPTION_URI_PORT, COAP_OPTION_LOCATION_PATH,
-		COAP_OPTION_URI_PATH, COAP_OPTION_CONTENT_FORMAT,
-		COAP_OPTION_MAXAGE, COAP_OPTION_URI_QUERY,
-		COAP_OPTION_HOP_LIMIT, COAP_OPTION_ACCEPT,
-		COAP_OPTION_LOCATION_QUERY, COAP_OPTION_BLOCK2,
-		COAP_OPTION_BLOCK1, COAP_OPTION_SIZE2,
-		COAP_OPTION_PROXY_URI, COAP_OPTION_PROXY_SCHEME,
-		COAP_OPTION_SIZE1, ECHO_OPTION, COAP_OPTION_NORESPONSE,
-		COAP_OPTION_RTAG
-	};
 
-	if (!(num & 2))
-		return 0;
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (known[i] == num)
-			return 0;
-	return 1;
-}
-
-static int
-keep_options(struct result *r, const coap_pdu_t *rcvd)
-{
-	coap_opt_iterator_t	 oi;
-	coap_opt_t		*o;
-	uint8_t			 hdr[4];
-
-	coap_option_iterator_init(rcvd, &oi, COAP_OPT_ALL);
-	while ((o = coap_option_next(&oi)) != NULL) {
-		size_t len = coap_opt_length(o);
-
-		if (hop_option(oi.number))
-			continue;
-		hdr[0] = oi.number >> 8;
-		hdr[1] = oi.number & 0xff;
-		hdr[2] = len >> 8;
-		hdr[3] = len & 0xff;
-		if (buf_add(&r->opts, hdr, 4) == -1 ||
-		    buf_add(&r->opts, coap_opt_value(o), len) == -1)
-			return -1;
-	}
-	return 0;
-}
 
 static int
 on_response(coap_session_t *ses, const coap_pdu_t *rcvd)
@@ -279,7 +208,7 @@ on_response(coap_session_t *ses, const coap_pdu_t *rcvd)
 	if (!f->answered) {
 		f->answered = 1;
 		f->res->dcode = coap_pdu_get_code(rcvd);
-		if (keep_options(f->res, rcvd) == -1) {
+		if (rd_proxy_msg_keep(&f->res->opts, rcvd) == -1) {
 			finish(f, 502, "the device's answer has too many "
 			    "options", UNREACHABLE);
 			return 1;
@@ -475,7 +404,7 @@ forwarded(struct fwd *f, const coap_pdu_t *req, const uint8_t *body,
 		goto fail;
 	coap_option_iterator_init(req, &oi, COAP_OPT_ALL);
 	while ((o = coap_option_next(&oi)) != NULL)
-		if (!hop_option(oi.number) && !coap_add_option(pdu, oi.number,
+		if (!rd_proxy_msg_hop(oi.number) && !coap_add_option(pdu, oi.number,
 		    coap_opt_length(o), coap_opt_value(o)))
 			goto fail;
 	/* Early negotiation (RFC 7959 2.4): a mesh device's own blocks. */
@@ -518,7 +447,7 @@ admissible(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
 	}
 	coap_option_iterator_init(req, &oi, COAP_OPT_ALL);
 	while (coap_option_next(&oi) != NULL)
-		if (unknown_unsafe(oi.number)) {
+		if (rd_proxy_msg_unknown_unsafe(oi.number)) {
 			cu_respond(resp, 502, "an option unsafe to forward that "
 			    "corehub does not know");
 			return 0;
@@ -548,78 +477,7 @@ within_caps(coap_session_t *ses, coap_pdu_t *resp, uint64_t id)
 	return 0;
 }
 
-/*
- * The key of a GET in the cache: its Uri-Path, Uri-Query and Accept.
- * NULL (not cached) for other methods and for any other option, which
- * could change the answer (ETag validation, conditions).
- */
-static char *
-cache_key(const coap_pdu_t *req)
-{
-	coap_opt_iterator_t	 oi;
-	coap_opt_t		*o;
-	struct buf		 b;
 
-	if (coap_pdu_get_code(req) != COAP_REQUEST_CODE_GET)
-		return NULL;
-	buf_init(&b, CU_PATH_MAX + 512);
-	coap_option_iterator_init(req, &oi, COAP_OPT_ALL);
-	while ((o = coap_option_next(&oi)) != NULL) {
-		size_t len = coap_opt_length(o);
-
-		if (hop_option(oi.number))
-			continue;
-		if ((oi.number != COAP_OPTION_URI_PATH &&
-		    oi.number != COAP_OPTION_URI_QUERY &&
-		    oi.number != COAP_OPTION_ACCEPT) ||
-		    memchr(coap_opt_value(o), '\0', len) != NULL ||
-		    buf_printf(&b, "%u:%zu:", oi.number, len) == -1 ||
-		    buf_add(&b, coap_opt_value(o), len) == -1) {
-			buf_free(&b);
-			return NULL;
-		}
-	}
-	return buf_release(&b);
-}
-
-static void respond_with(coap_session_t *, const coap_pdu_t *, coap_pdu_t *,
-    const struct answer *, long);
-
-/*
- * The key of an answer's later blocks: the client's address, and the
- * request's method and options but the hop-by-hop ones, so that only the
- * client that asked, for the same request, is served from that copy.
- */
-static char *
-block_key(const coap_session_t *ses, const coap_pdu_t *req)
-{
-	coap_opt_iterator_t	 oi;
-	coap_opt_t		*o;
-	struct buf		 b;
-	unsigned char		 addr[INET6_ADDRSTRLEN + 16] = "";
-
-	(void)coap_print_addr(coap_session_get_addr_remote(ses), addr,
-	    sizeof(addr) - 1);
-	buf_init(&b, CU_PATH_MAX + 1024);
-	if (buf_printf(&b, "%d %s %u", (int)coap_session_get_proto(ses),
-	    (const char *)addr, (unsigned int)coap_pdu_get_code(req)) == -1)
-		goto fail;
-	coap_option_iterator_init(req, &oi, COAP_OPT_ALL);
-	while ((o = coap_option_next(&oi)) != NULL) {
-		size_t len = coap_opt_length(o);
-
-		if (hop_option(oi.number))
-			continue;
-		if (memchr(coap_opt_value(o), '\0', len) != NULL ||
-		    buf_printf(&b, "|%u:%zu:", oi.number, len) == -1 ||
-		    buf_add(&b, coap_opt_value(o), len) == -1)
-			goto fail;
-	}
-	return buf_release(&b);
-fail:
-	buf_free(&b);
-	return NULL;
-}
 
 /*
  * A copy answers at once: a fresh one of a GET's answer, or, for a later
@@ -652,7 +510,7 @@ from_copy(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
 		return 1;
 	}
 	P.outcomes[CACHED]++;
-	respond_with(ses, req, resp, &(struct answer){ e->code, e->opts,
+	rd_proxy_msg_respond(ses, req, resp, &(struct rd_proxy_answer){ e->code, e->opts,
 	    e->optlen, e->body, e->len }, age);
 	return 1;
 }
@@ -709,8 +567,8 @@ forward(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
 
 	if (!admissible(ses, req, resp, reg))
 		return;
-	ckey = cache_key(req);
-	bkey = block_key(ses, req);
+	ckey = rd_proxy_msg_cache_key(req);
+	bkey = rd_proxy_msg_block_key(ses, req);
 	if (from_copy(ses, req, resp, reg->id, ckey, bkey) ||
 	    !within_caps(ses, resp, reg->id) ||
 	    /* A body in blocks goes on whole: libcoap cuts it again. */
@@ -751,97 +609,8 @@ done:
 		cu_body_release(held);
 }
 
-/* A kept option's value as a number, or dflt. */
-static uint64_t
-kept_value(const uint8_t *p, size_t optlen, unsigned int want,
-    uint64_t dflt)
-{
-	for (size_t i = 0; i + 4 <= optlen;) {
-		unsigned int	num = (unsigned)(p[i] << 8 | p[i + 1]);
-		size_t		len = (size_t)(p[i + 2] << 8 | p[i + 3]);
-		uint64_t	v = 0;
 
-		if (num == want && len <= (want == COAP_OPTION_MAXAGE ? 4u :
-		    8u)) {
-			for (size_t k = 0; k < len; k++)
-				v = v << 8 | p[i + 4 + k];
-			return v;
-		}
-		i += 4 + len;
-	}
-	return dflt;
-}
 
-/* FNV-1a: an ETag for a body in blocks that came without one. */
-static void
-body_etag(const uint8_t *body, size_t len, uint8_t out[8])
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ body[i]) * 0x100000001b3ULL;
-	for (int i = 7; i >= 0; i--, h >>= 8)
-		out[i] = h & 0xff;
-}
-
-/*
- * The device's answer to the client: its code and options (Max-Age as
- * max_age says when not -1: the freshness left in the cache), the block
- * the client asked for, every block carrying the body's ETag.
- */
-static void
-respond_with(coap_session_t *ses, const coap_pdu_t *req, coap_pdu_t *resp,
-    const struct answer *an, long max_age)
-{
-	const uint8_t	*p = an->opts;
-	coap_block_t	 blk;
-	uint8_t		 etag[8];
-	int		 have = coap_get_block(req, COAP_OPTION_BLOCK2, &blk);
-	unsigned int	 szx = obs_block_szx(ses);
-	size_t		 room = coap_session_max_pdu_size(ses), used;
-
-	if (have && cu_block2_past_end(&blk, an->len)) {
-		cu_respond(resp, 402, "no such block");
-		return;
-	}
-	/*
-	 * What the device's options leave of this client's messages for a
-	 * block: header, token, each option with its longest header, the
-	 * ETag, Max-Age, Block2 and Size2 corehub may add, the marker.
-	 */
-	used = 4 + 8 + an->optlen + 9 + 5 + 4 + 5 + 1;
-	for (size_t i = 0; i + 4 <= an->optlen; i += 4 +
-	    (size_t)(p[i + 2] << 8 | p[i + 3]))
-		used++;
-	if (room < used + 16) {
-		cu_respond(resp, 502, "the device's answer has more options "
-		    "than this client's messages hold");
-		return;
-	}
-	while (szx > 0 && ((size_t)16 << szx) > room - used)
-		szx--;
-	coap_pdu_set_code(resp, an->code);
-	for (size_t i = 0; i + 4 <= an->optlen;) {
-		unsigned int	num = (unsigned)(p[i] << 8 | p[i + 1]);
-		size_t		len = (size_t)(p[i + 2] << 8 | p[i + 3]);
-
-		if (!(num == COAP_OPTION_MAXAGE && max_age >= 0))
-			(void)coap_add_option(resp, num, len, p + i + 4);
-		i += 4 + len;
-	}
-	/* Added out of order: libcoap inserts them where they belong. */
-	if (max_age >= 0)
-		cu_add_uint_option(resp, COAP_OPTION_MAXAGE,
-		    (unsigned int)max_age);
-	if (an->len > ((size_t)1 << ((have && blk.szx < szx ? blk.szx : szx)
-	    + 4)) && kept_value(an->opts, an->optlen, COAP_OPTION_ETAG,
-	    UINT64_MAX) == UINT64_MAX) {
-		body_etag(an->body, an->len, etag);
-		(void)coap_add_option(resp, COAP_OPTION_ETAG, sizeof(etag),
-		    etag);
-	}
-	(void)cu_block2(resp, have ? &blk : NULL, szx, an->body, an->len);
-}
 
 /* The second call, once the device answered: the client's answer. */
 static void
@@ -849,7 +618,7 @@ answer_later(coap_session_t *ses, const coap_pdu_t *req, coap_async_t *a,
     coap_pdu_t *resp)
 {
 	struct result	*res = coap_async_get_app_data(a);
-	struct answer	 an;
+	struct rd_proxy_answer	 an;
 
 	/* Not answered yet: a retransmission, acknowledged again. */
 	if (res == NULL)
@@ -863,7 +632,7 @@ answer_later(coap_session_t *ses, const coap_pdu_t *req, coap_async_t *a,
 		an.optlen = res->opts.len;
 		an.body = (const uint8_t *)res->body.data;
 		an.len = res->body.len;
-		respond_with(ses, req, resp, &an, -1);
+		rd_proxy_msg_respond(ses, req, resp, &an, -1);
 	}
 	result_free(res);
 }

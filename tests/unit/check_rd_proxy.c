@@ -1,17 +1,23 @@
 /*
  * The RD proxy's pure parts: which registrations may be proxied, the
- * proxy URIs they get and the names a Uri-Host maps back to, and the
- * cache of devices' answers (freshness, replacement, byte budget).
+ * proxy URIs they get and the names a Uri-Host maps back to, the cache
+ * of devices' answers (freshness, replacement, byte budget), and the
+ * messages: options passed or kept, cache keys, blocks cut for a client.
  */
 #include "ac_config.h"
 
 #include <string.h>
 #include <syslog.h>
 
+#include <coap3/coap.h>
+
+#include "buf.h"
+#include "coaputil.h"
 #include "common.h"
 #include "log.h"
 #include "rd_proxy.h"
 #include "rd_proxy_cache.h"
+#include "rd_proxy_msg.h"
 
 static struct rd_param yes = { "proxy", "yes" };
 static struct rd_param on = { "proxy", "on" };
@@ -190,6 +196,122 @@ START_TEST(cache_budget_and_drop)
 }
 END_TEST
 
+static coap_pdu_t *
+pdu(coap_pdu_code_t code)
+{
+	coap_pdu_t *p = coap_pdu_init(COAP_MESSAGE_CON, code, 1, 1200);
+
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+static void
+opt(coap_pdu_t *p, coap_option_num_t num, const char *v)
+{
+	ck_assert(coap_add_option(p, num, strlen(v), (const uint8_t *)v));
+}
+
+START_TEST(msg_options_and_keys)
+{
+	coap_pdu_t	*a = pdu(COAP_REQUEST_CODE_GET);
+	coap_pdu_t	*b = pdu(COAP_REQUEST_CODE_GET);
+	coap_pdu_t	*c = pdu(COAP_REQUEST_CODE_GET);
+	coap_pdu_t	*post = pdu(COAP_REQUEST_CODE_POST);
+	coap_pdu_t	*ans = pdu(COAP_RESPONSE_CODE(205));
+	char		*ka, *kb;
+	struct buf	 kept;
+
+	/* Uri-Host is the proxy's: the same key with or without it. */
+	opt(a, COAP_OPTION_URI_HOST, "dev.p.test");
+	opt(a, COAP_OPTION_URI_PATH, "s");
+	opt(a, COAP_OPTION_URI_QUERY, "x=1");
+	opt(b, COAP_OPTION_URI_PATH, "s");
+	opt(b, COAP_OPTION_URI_QUERY, "x=1");
+	ck_assert_ptr_nonnull(ka = rd_proxy_msg_cache_key(a));
+	ck_assert_ptr_nonnull(kb = rd_proxy_msg_cache_key(b));
+	ck_assert_str_eq(ka, kb);
+	free(kb);
+	/* Another query, another key; an ETag (validation): none. */
+	opt(c, COAP_OPTION_ETAG, "t");
+	opt(c, COAP_OPTION_URI_PATH, "s");
+	ck_assert_ptr_null(rd_proxy_msg_cache_key(c));
+	ck_assert_ptr_null(rd_proxy_msg_cache_key(post));
+	free(ka);
+
+	ck_assert(rd_proxy_msg_hop(COAP_OPTION_OBSERVE));
+	ck_assert(rd_proxy_msg_hop(COAP_OPTION_BLOCK2));
+	ck_assert(!rd_proxy_msg_hop(COAP_OPTION_URI_PATH));
+	ck_assert(!rd_proxy_msg_unknown_unsafe(COAP_OPTION_IF_MATCH));
+	ck_assert(!rd_proxy_msg_unknown_unsafe(COAP_OPTION_URI_HOST));
+	ck_assert(!rd_proxy_msg_unknown_unsafe(2048));	/* safe */
+	ck_assert(rd_proxy_msg_unknown_unsafe(2050));	/* unsafe */
+
+	/* An answer's options kept, but Observe; values read back. */
+	cu_add_uint_option(ans, COAP_OPTION_OBSERVE, 7);
+	opt(ans, COAP_OPTION_ETAG, "\x01\x02");
+	cu_add_uint_option(ans, COAP_OPTION_CONTENT_FORMAT, 40);
+	cu_add_uint_option(ans, COAP_OPTION_MAXAGE, 30);
+	buf_init(&kept, 1024);
+	ck_assert_int_eq(rd_proxy_msg_keep(&kept, ans), 0);
+	ck_assert_uint_eq(rd_proxy_msg_kept((uint8_t *)kept.data, kept.len,
+	    COAP_OPTION_MAXAGE, 60), 30);
+	ck_assert_uint_eq(rd_proxy_msg_kept((uint8_t *)kept.data, kept.len,
+	    COAP_OPTION_ETAG, 0), 0x0102);
+	ck_assert_uint_eq(rd_proxy_msg_kept((uint8_t *)kept.data, kept.len,
+	    COAP_OPTION_CONTENT_FORMAT, 0), 40);
+	ck_assert_uint_eq(rd_proxy_msg_kept((uint8_t *)kept.data, kept.len,
+	    COAP_OPTION_OBSERVE, 99), 99);
+	buf_free(&kept);
+	coap_delete_pdu(a);
+	coap_delete_pdu(b);
+	coap_delete_pdu(c);
+	coap_delete_pdu(post);
+	coap_delete_pdu(ans);
+}
+END_TEST
+
+/* Block2 as RFC 7959 2.4 has it: the client's offset, the smaller size. */
+START_TEST(block_cutting)
+{
+	uint8_t		 body[2500];
+	coap_block_t	 blk = { 1, 0, 6 };	/* block 1 of 1024 bytes */
+	coap_pdu_t	*r = pdu(COAP_RESPONSE_CODE(205));
+	coap_block_t	 got;
+	size_t		 len;
+	const uint8_t	*data;
+
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)(i / 64);
+	ck_assert(!cu_block2_past_end(&blk, sizeof(body)));
+	ck_assert_int_eq(cu_block2(r, &blk, 2, body, sizeof(body)), 0);
+	ck_assert(coap_get_block(r, COAP_OPTION_BLOCK2, &got));
+	ck_assert_uint_eq(got.szx, 2);
+	ck_assert_uint_eq(got.num, 16);		/* 1024 / 64 */
+	ck_assert_uint_eq(got.m, 1);
+	ck_assert(coap_get_data(r, &len, &data));
+	ck_assert_uint_eq(len, 64);
+	ck_assert_uint_eq(data[0], 16);
+	coap_delete_pdu(r);
+	/* The last block, and past the end. */
+	r = pdu(COAP_RESPONSE_CODE(205));
+	blk.num = 39;
+	blk.szx = 2;
+	ck_assert_int_eq(cu_block2(r, &blk, 6, body, sizeof(body)), 0);
+	ck_assert(coap_get_block(r, COAP_OPTION_BLOCK2, &got));
+	ck_assert_uint_eq(got.m, 0);
+	ck_assert(coap_get_data(r, &len, &data));
+	ck_assert_uint_eq(len, sizeof(body) - 39 * 64);
+	coap_delete_pdu(r);
+	blk.num = 40;
+	ck_assert(cu_block2_past_end(&blk, sizeof(body)));
+	/* A body that fits one block goes whole, without Block2. */
+	r = pdu(COAP_RESPONSE_CODE(205));
+	ck_assert_int_eq(cu_block2(r, NULL, 6, body, 100), 0);
+	ck_assert(!coap_get_block(r, COAP_OPTION_BLOCK2, &got));
+	coap_delete_pdu(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -197,11 +319,14 @@ main(void)
 	TCase	*tc = tcase_create("rd_proxy");
 
 	log_set_level(LOG_CRIT);
+	coap_startup();
 	tcase_add_test(tc, base_syntax);
 	tcase_add_test(tc, wanted_and_refused);
 	tcase_add_test(tc, uri_and_host);
 	tcase_add_test(tc, cache_freshness);
 	tcase_add_test(tc, cache_budget_and_drop);
+	tcase_add_test(tc, msg_options_and_keys);
+	tcase_add_test(tc, block_cutting);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
