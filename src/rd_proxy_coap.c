@@ -19,7 +19,6 @@
 #include "listen.h"
 #include "log.h"
 #include "rd.h"
-#include "observe.h"
 #include "rd_proxy.h"
 #include "rd_proxy_cache.h"
 #include "rd_proxy_coap.h"
@@ -51,7 +50,6 @@ struct result {
 	struct buf	 opts;		/* (number, length, value)... */
 	struct buf	 body;
 };
-
 
 struct fwd {
 	TAILQ_ENTRY(fwd) entry;
@@ -192,9 +190,6 @@ find_fwd(const coap_session_t *dev, coap_bin_const_t tok)
 			return f;
 	return NULL;
 }
-
-
-
 
 static int
 on_response(coap_session_t *ses, const coap_pdu_t *rcvd)
@@ -477,8 +472,6 @@ within_caps(coap_session_t *ses, coap_pdu_t *resp, uint64_t id)
 	return 0;
 }
 
-
-
 /*
  * A copy answers at once: a fresh one of a GET's answer, or, for a later
  * block, the answer this client had. 1 when one did, or when a later
@@ -608,9 +601,6 @@ done:
 	if (held != NULL)
 		cu_body_release(held);
 }
-
-
-
 
 /* The second call, once the device answered: the client's answer. */
 static void

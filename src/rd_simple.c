@@ -63,6 +63,7 @@ struct rd_simple {
 	struct event_base	*base;
 	size_t			 max_body;
 	TAILQ_HEAD(, fetch)	 fetches;
+	TAILQ_HEAD(, fetch)	 dying;		/* freed outside libcoap */
 	size_t			 n;
 	void			(*changed)(void *);
 	void			*changed_arg;
@@ -88,7 +89,14 @@ fetch_free(struct fetch *f)
 static void
 fetch_cleanup(evutil_socket_t fd, short what, void *arg)
 {
-	fetch_free(arg);
+	struct rd_simple	*rs = the_rs;
+	struct fetch		*f;
+
+	/* One pending after rd_simple_free() finds nothing to do. */
+	while (rs != NULL && (f = TAILQ_FIRST(&rs->dying)) != NULL) {
+		TAILQ_REMOVE(&rs->dying, f, entry);
+		fetch_free(f);
+	}
 }
 
 /* Answers every waiting POST, then frees the fetch outside libcoap. */
@@ -115,7 +123,9 @@ finish(struct fetch *f, unsigned int code, const char *diag)
 	}
 	TAILQ_REMOVE(&rs->fetches, f, entry);
 	rs->n--;
-	if (event_base_once(rs->base, -1, EV_TIMEOUT, fetch_cleanup, f,
+	/* Also freed by rd_simple_free() if the loop ends first. */
+	TAILQ_INSERT_TAIL(&rs->dying, f, entry);
+	if (event_base_once(rs->base, -1, EV_TIMEOUT, fetch_cleanup, NULL,
 	    &now) == -1)
 		log_warnx("rd", "simple registration: cannot free a fetch");
 }
@@ -502,6 +512,7 @@ rd_simple_new(struct rd *rd, struct event_base *base, size_t max_body,
 	rs->changed = changed;
 	rs->changed_arg = changed_arg;
 	TAILQ_INIT(&rs->fetches);
+	TAILQ_INIT(&rs->dying);
 	the_rs = rs;
 	listen_add_nack_hook(on_nack);
 	listen_add_response_hook(on_response);
@@ -525,6 +536,7 @@ rd_simple_free(struct rd_simple *rs)
 		TAILQ_REMOVE(&rs->fetches, f, entry);
 		fetch_free(f);
 	}
+	fetch_cleanup(-1, 0, NULL);
 	if (the_rs == rs)
 		the_rs = NULL;
 	free(rs);

@@ -52,6 +52,11 @@ harsh) DL=120 ;;
 *) echo "FAIL: unknown MESH_PROFILE '$PROFILE' (clean good typical harsh)"; exit 1 ;;
 esac
 DL=${MESH_DEADLINE:-$DL}
+# Under harsh, the cases a device itself gets through. A lookup of 46
+# exchanges (h), a DTLS handshake (i) and a POST whose two copies and two
+# ACKs must all cross two hops (f2) are beyond coap-client's four
+# retransmissions at 15 % loss a fragment; MESH_CASES still runs them.
+[ "$PROFILE" = harsh ] && : "${MESH_CASES:=a b c d e f1 g j}"
 START=$(date +%s)
 FAILS=
 
@@ -459,10 +464,9 @@ run_case f2
 ### h. No fragment toward the mesh while n2 reads a large lookup.
 # 40 endpoints of one link each make a lookup of about 2.9 KB, more than
 # twice the IPv6 minimum MTU. n2 reads it with the block size br chooses
-# (libcoap's 1024 bytes: 12 radio fragments a hop, hopeless at 5 % loss
-# a fragment, so only with clean and good) and with -b 64, the constrained
-# interface's size: about 50 exchanges, a minute with typical. Deadline
-# 3 * $DL for each lookup.
+# (the constrained interface's 64 bytes, though n2 asks for none; only
+# with clean and good) and with -b 64: about 50 exchanges, a minute with
+# typical. Deadline 3 * $DL for each lookup.
 NB=40
 case $PROFILE in clean | good) H_SIZES="default 64" ;; *) H_SIZES=64 ;; esac
 # nft_packets FAMILY CHAIN: what the counter of table corehub_mesh saw.
@@ -572,7 +576,8 @@ run_case i
 ### j. A LAN client reads a mesh device's resource through the RD proxy.
 # proxied_device: n2's coap-device registered with proxy=yes (simple
 # registration) and serving /sensors/temp in the background; it is
-# started again while the registration fails, until the deadline.
+# started again (after at most a minute without an answer) while the
+# registration fails, until twice the deadline.
 J_PID=
 proxied_device() {
 	[ -n "$J_PID" ] && kill "$J_PID" 2>/dev/null && wait "$J_PID" 2>/dev/null
@@ -584,7 +589,7 @@ proxied_device() {
 	J_PID=$!
 	i=0
 	while [ ! -s "$TMP/j.code" ] && kill -0 "$J_PID" 2>/dev/null &&
-	    [ $i -lt $((10 * DL)) ]; do
+	    [ $i -lt $((10 * (DL < 60 ? DL : 60))) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -597,7 +602,7 @@ through_proxy() {
 	[ "$val" = 21.5 ]
 }
 case_j() {
-	until_ok "$DL" proxied_device ||
+	until_ok $((2 * DL)) proxied_device ||
 		fail "j: simple registration with proxy=yes from n2 answered '$code'"
 	has_links 'res?ep=prox-n2' \
 	    '<coap://prox-n2.proxy.mesh.test/sensors/temp>;rt="temperature-c"' ||
