@@ -88,7 +88,8 @@ trace() {
 printf '%s\n' '</sensors/temp>;rt="temperature-c",</sensors/light>,</a/b/c>' \
     > "$TMP/dev1.lf"
 device dev1 -q "ep=dev1&proxy=yes" -s sensors/temp=21.5 \
-    -s sensors/light=340 -s a/b/c=deep "$pd1" "$TMP/dev1.lf"
+    -s sensors/light=340 -s a/b/c=deep -P "$TMP/dev1.ports" "$pd1" \
+    "$TMP/dev1.lf"
 [ "$(cat "$TMP/dev1.code")" = 2.04 ] ||
 	fail "proxied simple registration: '$(cat "$TMP/dev1.code")'"
 ep=$(coap "$U/rd-lookup/ep?ep=dev1")
@@ -136,6 +137,14 @@ echo "$t" | grep -q 'c:2.05 .*Content-Format:text/plain' ||
 [ "$(coap "$U/a/b/c" -O 3,dev1.proxy.test)" = deep ] ||
 	fail "a three-segment path through the proxy"
 [ "$(seen dev1 'GET a/b/c')" -eq 1 ] || fail "a/b/c did not reach the device"
+# Over the session it registered on: from corehub's own port, the one the
+# device registered to (through a NAT, the only one that gets back in).
+# (The simple registration's fetch of /.well-known/core comes from a port
+# of its own.)
+ports=$(paste -d ' ' "$TMP/dev1.log" "$TMP/dev1.ports" |
+    awk '$2 != ".well-known/core" { print $3 }' | sort -u)
+[ "$ports" = "$pu" ] ||
+	fail "proxied requests reached dev1 from ports '$ports', not $pu"
 # The device's own error code is relayed; corehub's paths are the device's.
 [ "$(coap_code "$U/nothing/here" -O 3,dev1.proxy.test)" = 4.04 ] ||
 	fail "the device's 4.04 not relayed"

@@ -14,8 +14,8 @@
  * in an ACK when confirmable, else in a NON.
  *
  * usage: coap-device [-r RDHOST:RDPORT -q QUERY [-k]] [-a SECONDS] [-d]
- *                    [-n] [-v] [-b ADDR] [-c LOGFILE] [-s PATH=TEXT]...
- *                    [-t SECONDS] PORT LINKFILE
+ *                    [-n] [-v] [-b ADDR] [-c LOGFILE [-P PORTFILE]]
+ *                    [-s PATH=TEXT]... [-t SECONDS] PORT LINKFILE
  *   -r  the directory: IPV4:PORT or [IPV6]:PORT (the family of -b)
  *   -k  keep serving after the registration's answer (printed and flushed
  *       at once) until -t SECONDS run out, then exit 0
@@ -31,6 +31,8 @@
  *       its method and Uri-Path segments joined by '/' ("GET sensors/temp",
  *       "PUT " for the root); a duplicate (the message ID of one of the
  *       last 16 requests) is answered again but not logged again
+ *   -P  with -c, append the source port of each logged request to
+ *       PORTFILE, a line each (who the device hears from)
  *   -s  also serve GET PATH (one or more segments, e.g. sensors/temp)
  *       with TEXT as its text/plain body; up to 16 times
  */
@@ -279,7 +281,7 @@ main(int argc, char **argv)
 	const char		*served[16], *texts[16];
 	size_t			 pathlens[16];
 	unsigned		 recent[16], nrecent = 0, nonmid;
-	FILE			*logf = NULL;
+	FILE			*logf = NULL, *portf = NULL;
 	double			 ato = 0, wait_s = 0;
 	const char		*bind_addr = "127.0.0.1";
 	struct sockaddr_storage	 me, rdaddr;
@@ -293,12 +295,17 @@ main(int argc, char **argv)
 	struct timespec		 now;
 	double			 end, next = 0;
 
-	while ((ch = getopt(argc, argv, "a:b:c:dknq:r:s:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:c:dknP:q:r:s:t:v")) != -1) {
 		if (ch == 'n')
 			mute = 1;
 		else if (ch == 'k')
 			keep = 1;
-		else if (ch == 'c') {
+		else if (ch == 'P') {
+			if ((portf = fopen(optarg, "a")) == NULL) {
+				perror(optarg);
+				return 2;
+			}
+		} else if (ch == 'c') {
 			if ((logf = fopen(optarg, "a")) == NULL) {
 				perror(optarg);
 				return 1;
@@ -422,6 +429,13 @@ main(int argc, char **argv)
 				    method_name(m.code, mb, sizeof(mb)),
 				    m.path, m.path_long ? "..." : "");
 				fflush(logf);
+			}
+			if (portf != NULL && logf != NULL && !again) {
+				fprintf(portf, "%u\n", (unsigned)ntohs(
+				    from.ss_family == AF_INET6 ?
+				    ((struct sockaddr_in6 *)&from)->sin6_port :
+				    ((struct sockaddr_in *)&from)->sin_port));
+				fflush(portf);
 			}
 			if (mute)
 				continue;
