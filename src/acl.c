@@ -191,6 +191,15 @@ actions_parse(const char *s, unsigned int *out, const char **bad,
 	return 0;
 }
 
+const char *
+acl_action_name(unsigned int action)
+{
+	for (size_t i = 0; i < ACL_NACTIONS; i++)
+		if (actions[i].bit == action)
+			return actions[i].name;
+	return "?";
+}
+
 int
 acl_actions_parse(const char *s, unsigned int *out)
 {

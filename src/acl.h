@@ -57,5 +57,7 @@ void		 acl_quota(const struct acl *acl, const struct principal *p,
 void		 acl_print(const struct acl *acl, FILE *out);
 /* Parses "register,update" etc. into bits; -1 on an unknown name. */
 int		 acl_actions_parse(const char *s, unsigned int *out);
+/* The name of one action bit ("register"), or "?". */
+const char	*acl_action_name(unsigned int action);
 
 #endif

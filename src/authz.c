@@ -13,21 +13,6 @@
 
 static struct acl *current;
 
-static const char *
-action_name(unsigned int action)
-{
-	static const char *const names[] = {
-		"register", "update", "delete", "lookup", "simple-register",
-		"create", "admin", "read-config", "publish", "subscribe",
-		"delete-data", "stats", "proxy"
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (action == 1u << i)
-			return names[i];
-	return "?";
-}
-
 void
 authz_set(struct acl *acl)
 {
@@ -128,7 +113,7 @@ authz_check(const coap_session_t *ses, coap_pdu_t *resp, const char *object,
 	if (acl_allowed(current, p, object, action))
 		return 1;
 	log_limitedf("authz", LOG_INFO, "%s refused %s on %s", p->name,
-	    action_name(action), log_escape(object, strlen(object), esc,
+	    acl_action_name(action), log_escape(object, strlen(object), esc,
 	    sizeof(esc)));
 	stats_auth_refused();
 	refuse(p, resp, "not allowed");

@@ -533,6 +533,8 @@ START_TEST(actions_parse)
 		m = 0;
 		ck_assert_int_eq(acl_actions_parse(names[i].name, &m), 0);
 		ck_assert_uint_eq(m, names[i].bit);
+		/* The logs name it as the ACL file does. */
+		ck_assert_str_eq(acl_action_name(m), names[i].name);
 		all |= m;
 	}
 	ck_assert_uint_eq(all, ACL_ALL_ACTIONS);
